@@ -1,0 +1,319 @@
+"""The archive-search command line: parse options, call the library, render, map errors to exit codes.
+
+Heavy modules (Whoosh, Rich) are imported inside the commands that need them,
+so that `--help` and quick searches start fast.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import typer
+
+from . import __version__
+from .errors import ArchiveSearchError
+from .render import ColorMode, OutputFormat, Terminal, safe
+
+
+class Exit(enum.IntEnum):
+    """Exit statuses, grep-style."""
+
+    OK = 0  # something matched / the run succeeded
+    NO_MATCH = 1  # the search ran and nothing matched (or: unknown id)
+    ERROR = 2  # bad usage, bad input, missing or unreadable index
+    LOCKED = 75  # EX_TEMPFAIL: another indexer holds the lock
+    INTERRUPTED = 130  # Ctrl-C
+
+
+app = typer.Typer(
+    name="archive-search",
+    help="Index a news archive (DNAinfo text, JSON/JSONL, HTML pages, Reuters SGML) and search it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# The one place that looks at the streams; tests replace it.
+terminal: Terminal | None = None
+
+
+def _terminal() -> Terminal:
+    return terminal if terminal is not None else Terminal.detect()
+
+
+def err(message: str) -> None:
+    """A diagnostic line on stderr, control characters made visible."""
+    sys.stderr.write(safe(message) + "\n")
+    sys.stderr.flush()
+
+
+def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Map the library's exceptions, Ctrl-C and a closed pipe to messages and exit statuses."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ArchiveSearchError as exc:
+            err(f"archive-search: error: {exc}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err("archive-search: interrupted")
+            raise typer.Exit(Exit.INTERRUPTED) from None
+        except BrokenPipeError:
+            raise typer.Exit(_broken_pipe()) from None
+
+    return wrapper
+
+
+def _broken_pipe() -> int:
+    """The reader went away (`| head -1`): stop quietly, as grep does."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return Exit.OK
+
+
+INDEX_HELP = "Index directory [default: $ARCHIVE_SEARCH_INDEX, else $XDG_DATA_HOME/archive-search/index]."
+IndexOption = typer.Option(None, "--index", "-i", help=INDEX_HELP, show_default=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"archive-search {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """Index a news archive and search it from the terminal or from scripts.
+
+    Example: archive-search index data/ && archive-search search "bike lanes"
+    """
+
+
+@app.command()
+@handles_errors
+def index(
+    paths: List[str] = typer.Argument(..., help="Files or directories to index; - reads JSON Lines from stdin.", show_default=False),
+    index: Optional[Path] = IndexOption,
+    rebuild: bool = typer.Option(False, "--rebuild", help="Start a new index from scratch (swapped in when complete)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress and no summary; problems are still reported."),
+    wait: bool = typer.Option(False, "--wait", help="If another indexer is running, wait for it instead of exiting 75."),
+) -> None:
+    """Index article files: DNAinfo text, JSON/JSONL, HTML pages, Reuters SGML.
+
+    Incremental: unchanged files are skipped, changed ones re-read, and articles
+    of files gone from an indexed directory removed.
+
+    Example: archive-search index ~/archives/dnainfo --index ~/dnainfo.idx
+    """
+    from .indexer import Indexer
+    from .store import IndexDir, default_index_dir
+
+    index_dir = IndexDir(default_index_dir(index))
+    term = _terminal()
+    show_progress = term.stderr_tty and not quiet
+    progress = _ProgressBar() if show_progress else None
+
+    def on_problem(problem) -> None:
+        kind = "warning" if problem.warning else "error"
+        message = f"archive-search: {kind}: {problem}"
+        if progress is not None:
+            progress.print(message)
+        else:
+            err(message)
+
+    indexer = Indexer(index_dir, rebuild=rebuild, wait=wait, on_problem=on_problem, on_progress=progress.update if progress else None)
+    try:
+        with progress if progress is not None else _nothing():
+            stats = indexer.run(paths)
+    except KeyboardInterrupt:
+        err(f"archive-search: interrupted; the index at {index_dir} is as it was at its last commit. Run the same command again to finish.")
+        raise typer.Exit(Exit.INTERRUPTED) from None
+    if not quiet:
+        err(_summary(stats, index_dir))
+    raise typer.Exit(Exit.ERROR if stats.failed else Exit.OK)
+
+
+def _summary(stats, index_dir) -> str:
+    files = f"{stats.files_seen} file{'s' if stats.files_seen != 1 else ''}"
+    failed = f"; {stats.files_failed} file{'s' if stats.files_failed != 1 else ''} failed" if stats.files_failed else ""
+    problems = sum(1 for p in stats.problems if not p.warning)
+    records = f", {problems} problem{'s' if problems != 1 else ''}" if problems else ""
+    warnings = f", {stats.warnings} warning{'s' if stats.warnings != 1 else ''}" if stats.warnings else ""
+    return (
+        f"archive-search: {files} in {stats.elapsed:.1f}s: {stats.articles_added:,} articles added, "
+        f"{stats.articles_updated:,} updated, {stats.articles_removed:,} removed, "
+        f"{stats.files_unchanged:,} files unchanged{failed}{records}{warnings}; "
+        f"{stats.total_articles:,} articles in {index_dir}"
+    )
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class _ProgressBar:
+    """A Rich progress bar on stderr: files, articles and rate."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console = Console(stderr=True, highlight=False, markup=False)
+        self.bar = Progress(
+            TextColumn("indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("files · {task.fields[articles]:,} articles · {task.fields[rate]:,.0f}/s"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self.task = self.bar.add_task("index", total=None, articles=0, rate=0.0)
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc)
+
+    def update(self, progress) -> None:
+        task = self.bar.tasks[0]
+        elapsed = task.elapsed or 0.0
+        rate = progress.articles / elapsed if elapsed > 0 else 0.0
+        self.bar.update(self.task, total=progress.files_total, completed=progress.files_done, articles=progress.articles, rate=rate)
+
+    def print(self, message: str) -> None:
+        from rich.text import Text
+
+        self.console.print(Text(safe(message)))
+
+
+FormatOption = typer.Option(OutputFormat.auto, "--format", "-f", help="Output format; auto = rich on a terminal, plain in a pipe.", case_sensitive=False)
+ColorOption = typer.Option(ColorMode.auto, "--color", help="Colour: auto honours NO_COLOR, TERM=dumb and whether stdout is a terminal.", case_sensitive=False)
+
+
+@app.command()
+@handles_errors
+def search(
+    query: str = typer.Argument(..., help="Words, \"phrases\", AND/OR/NOT, field:term, wildcards*, fuzzy~, published:2017-08.", show_default=False),
+    index: Optional[Path] = IndexOption,
+    since: Optional[str] = typer.Option(None, "--since", help="Only articles published on or after DATE (2017, 2017-08, 2017-08-16).", metavar="DATE"),
+    until: Optional[str] = typer.Option(None, "--until", help="Only articles published on or before DATE.", metavar="DATE"),
+    author: Optional[str] = typer.Option(None, "--author", help="Only articles by this author (all words, in order)."),
+    dateline: Optional[str] = typer.Option(None, "--dateline", "--place", help="Only articles filed from this place."),
+    source: Optional[str] = typer.Option(None, "--source", help="Only articles from this source/site."),
+    sort: str = typer.Option("relevance", "--sort", help="relevance, newest or oldest."),
+    limit: int = typer.Option(10, "--limit", "-n", help="Number of results.", min=0),
+    offset: int = typer.Option(0, "--offset", help="Skip this many results first.", min=0),
+    fmt: OutputFormat = FormatOption,
+    color: ColorMode = ColorOption,
+    count: bool = typer.Option(False, "--count", help="Print only the number of matching articles."),
+    null: bool = typer.Option(False, "--null", "-0", help="With --format ids or paths: end each item with NUL, for xargs -0."),
+) -> None:
+    """Search the archive: best articles first, with the matching passages.
+
+    Exit status: 0 if something matched, 1 if nothing did, 2 on error.
+
+    Example: archive-search search '"bike lane" --since 2015 --format jsonl | jq -r .title'
+    """
+    from .query import Filters
+    from .render import render_hits
+    from .search import Archive
+    from .store import IndexDir, default_index_dir
+
+    term = _terminal()
+    archive = Archive(IndexDir(default_index_dir(index)))
+    filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
+    resolved = term.resolve(fmt)
+    if count:
+        result = archive.search(query, filters, sort=sort, limit=0, snippets=False)
+        for note in result.notes:
+            err(note)
+        sys.stdout.write(f"{result.total}\n")
+        raise typer.Exit(Exit.OK if result.total else Exit.NO_MATCH)
+    snippets = resolved in (OutputFormat.rich, OutputFormat.plain, OutputFormat.json, OutputFormat.jsonl, OutputFormat.tsv, OutputFormat.csv)
+    result = archive.search(query, filters, sort=sort, limit=limit, offset=offset, snippets=snippets)
+    for note in result.notes:
+        err(note)
+    render_hits(result, resolved, sys.stdout, color=term.color(color), null=null)
+    if not result.total:
+        if result.suggestion:
+            err(f"archive-search: no matches; did you mean: {result.suggestion}")
+        raise typer.Exit(Exit.NO_MATCH)
+    raise typer.Exit(Exit.OK)
+
+
+@app.command()
+@handles_errors
+def show(
+    article_id: str = typer.Argument(..., metavar="ID", help="An article id, as printed by search.", show_default=False),
+    index: Optional[Path] = IndexOption,
+    fmt: OutputFormat = FormatOption,
+    color: ColorMode = ColorOption,
+) -> None:
+    """Print one whole article.
+
+    Example: archive-search show reuters-1234 --format json
+    """
+    from .render import render_article
+    from .search import Archive
+    from .store import IndexDir, default_index_dir
+
+    term = _terminal()
+    article = Archive(IndexDir(default_index_dir(index))).get(article_id)
+    if article is None:
+        err(f"archive-search: no article with id {article_id!r}; ids are printed by: archive-search search QUERY --format ids")
+        raise typer.Exit(Exit.NO_MATCH)
+    render_article(article, term.resolve(fmt), sys.stdout, color=term.color(color))
+    raise typer.Exit(Exit.OK)
+
+
+@app.command()
+@handles_errors
+def stats(
+    index: Optional[Path] = IndexOption,
+    fmt: OutputFormat = FormatOption,
+    color: ColorMode = ColorOption,
+) -> None:
+    """Describe the index: articles, dates, size, top authors and datelines.
+
+    Example: archive-search stats --format json | jq .articles
+    """
+    from .render import render_stats
+    from .search import Archive
+    from .store import IndexDir, default_index_dir
+
+    term = _terminal()
+    result = Archive(IndexDir(default_index_dir(index))).stats()
+    render_stats(result, term.resolve(fmt), sys.stdout, color=term.color(color))
+    raise typer.Exit(Exit.OK)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with these arguments and return the exit status."""
+    try:
+        app(args=argv, prog_name="archive-search")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else Exit.ERROR)
+    return Exit.OK
+
+
+def run() -> None:
+    sys.exit(main())

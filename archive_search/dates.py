@@ -1,0 +1,157 @@
+"""Parsing the date formats found in news archives into timezone-aware datetimes."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+# "August 16, 2017 2:58pm", "Aug. 16, 2017, 2:58 p.m.", "August 16, 2017"
+_US_DATE = re.compile(
+    r"(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
+    r"(?:,?\s+(?:at\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<ampm>[ap])\.?m\.?)?",
+    re.IGNORECASE,
+)
+# "26-FEB-1987 15:01:01.79" (Reuters-21578)
+_REUTERS_DATE = re.compile(
+    r"(?P<day>\d{1,2})-(?P<month>[A-Za-z]{3})-(?P<year>\d{4})"
+    r"\s+(?P<hour>\d{1,3}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ].*)?$")
+
+
+def _aware(moment: datetime, tz: tzinfo) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def parse_us_date(text: str, tz: tzinfo = timezone.utc) -> datetime | None:
+    """Parse 'Month D, YYYY h:mmam' as printed in DNAinfo bylines."""
+    match = _US_DATE.search(text)
+    if not match:
+        return None
+    month = _MONTHS.get(match["month"].lower())
+    if month is None:
+        return None
+    hour = minute = 0
+    if match["hour"]:
+        hour, minute = int(match["hour"]) % 12, int(match["minute"])
+        if match["ampm"].lower() == "p":
+            hour += 12
+    try:
+        return datetime(int(match["year"]), month, int(match["day"]), hour, minute, tzinfo=tz)
+    except ValueError:
+        return None
+
+
+def parse_reuters_date(text: str) -> datetime | None:
+    """Parse Reuters-21578's '26-FEB-1987 15:01:01.79'; the collection gives no zone, UTC is assumed."""
+    match = _REUTERS_DATE.search(text)
+    if not match:
+        return None
+    month = _MONTHS.get(match["month"].lower())
+    if month is None:
+        return None
+    day = (int(match["year"]), month, int(match["day"]))
+    clock = (int(match["hour"]), int(match["minute"]), int(match["second"] or 0))
+    try:
+        return datetime(*day, *clock, tzinfo=timezone.utc)
+    except ValueError:
+        pass
+    try:  # a garbled time ("605:12:19") still leaves a good date
+        return datetime(*day, tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def _parse_iso(text: str) -> datetime | None:
+    text = text.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    # Python 3.10's fromisoformat wants exactly 3 or 6 fraction digits.
+    text = re.sub(r"(\.\d+)", lambda m: (m[1] + "000000")[:7], text, count=1)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_datetime(value: object, tz: tzinfo = timezone.utc) -> datetime | None:
+    """Best-effort parse of a date value from a record: ISO 8601, RFC 2822, US prose, epoch."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, datetime):
+        return _aware(value, tz)
+    if isinstance(value, (int, float)):
+        seconds = value / 1000 if abs(value) > 1e11 else value  # epoch milliseconds
+        try:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 100:
+        return None
+    if _ISO_DATE.match(text):
+        moment = _parse_iso(text)
+        return _aware(moment, tz) if moment else None
+    if text.isdigit():
+        return parse_datetime(int(text), tz)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        moment = None
+    if moment is not None:
+        return _aware(moment, tz)
+    return parse_reuters_date(text) or parse_us_date(text, tz)
+
+
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def parse_date_bound(text: str, *, end: bool = False) -> datetime:
+    """Parse '2017', '2017-08' or '2017-08-16' (or a full ISO time) as a range bound.
+
+    With end=True the bound is the last microsecond of the period, so
+    `--until 2017-08` includes all of August. Raises ValueError.
+    """
+    text = text.strip()
+    match = _PARTIAL.match(text)
+    if not match:
+        moment = _parse_iso(text)
+        if moment is None:
+            raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+        return _aware(moment, timezone.utc)
+    year, month, day = int(match[1]), int(match[2] or 1), int(match[3] or 1)
+    start = datetime(year, month, day, tzinfo=timezone.utc)  # ValueError on 2017-13
+    if not end:
+        return start
+    if match[3]:
+        following = start + timedelta(days=1)
+    elif match[2]:
+        following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.utc)
+    else:
+        following = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+    return following - timedelta(microseconds=1)

@@ -1,0 +1,60 @@
+"""Exceptions raised by the library; the CLI maps them to messages and exit codes."""
+
+from __future__ import annotations
+
+
+class ArchiveSearchError(Exception):
+    """Base class: the message is meant for the user, one line, saying what to do next."""
+
+    exit_code = 2
+
+
+class InputError(ArchiveSearchError):
+    """A file (or one record in it) could not be read as an article."""
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.line = line
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {reason}")
+
+
+class IndexNotFoundError(ArchiveSearchError):
+    """No index exists at the chosen location."""
+
+    def __init__(self, index_dir: str) -> None:
+        self.index_dir = index_dir
+        super().__init__(
+            f"no index at {index_dir}; create one with: archive-search index PATH "
+            f"(or point --index / $ARCHIVE_SEARCH_INDEX at an existing one)"
+        )
+
+
+class IndexCorruptError(ArchiveSearchError):
+    """The index exists but cannot be read."""
+
+    def __init__(self, index_dir: str, reason: str) -> None:
+        self.index_dir = index_dir
+        super().__init__(
+            f"the index at {index_dir} cannot be read ({reason}); "
+            f"rebuild it with: archive-search index --rebuild PATH"
+        )
+
+
+class IndexLockedError(ArchiveSearchError):
+    """Another indexer holds the write lock."""
+
+    exit_code = 75  # EX_TEMPFAIL, as notmuch and sendmail use it
+
+    def __init__(self, index_dir: str, holder: str) -> None:
+        self.index_dir = index_dir
+        self.holder = holder
+        super().__init__(
+            f"another indexer is writing to {index_dir} ({holder}); "
+            f"wait for it to finish, or re-run with --wait"
+        )
+
+
+class QueryError(ArchiveSearchError):
+    """A filter or option value that cannot be understood."""

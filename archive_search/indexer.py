@@ -1,0 +1,410 @@
+"""The incremental indexer: article files in, Whoosh index out.
+
+A run walks the given paths, hashes every file and compares the hash with the
+one recorded in the index (the `filesig` field, "path\\0hash"): unchanged files
+are skipped, changed files have their articles replaced, and files that have
+vanished from an indexed directory have theirs removed. Every change to one
+file lands in the same Whoosh commit, and a commit is atomic, so an interrupted
+run leaves the index as it was at the last commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from .articles import Article
+from .errors import InputError
+from .readers import MAX_FILE_BYTES, Problem, parse_bytes, parse_jsonl_lines
+from .readers.common import short_hash
+from .readers.sniff import ignored_in_walk
+from .schema import build_schema, document_fields
+from .store import IndexDir
+
+STDIN = "-"
+STDIN_PATH = "<stdin>"
+# Commit at least this often, so that a long first run interrupted late keeps most of its work.
+COMMIT_EVERY_ARTICLES = 50_000
+
+
+@dataclass
+class IndexStats:
+    """What a run did. Articles are counted by id; files by path."""
+
+    articles_added: int = 0
+    articles_updated: int = 0
+    articles_removed: int = 0
+    articles_unchanged: int = 0
+    files_new: int = 0
+    files_changed: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    files_failed: int = 0
+    files_skipped: int = 0  # not article formats (images, stylesheets...), passed over silently
+    problems: list[Problem] = field(default_factory=list)
+    total_articles: int = 0  # in the index after the run
+    elapsed: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """Whether any input (a file or a record) could not be indexed."""
+        return any(not p.warning for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.warning)
+
+    @property
+    def files_seen(self) -> int:
+        return self.files_new + self.files_changed + self.files_unchanged + self.files_failed
+
+
+@dataclass
+class Progress:
+    """Passed to the progress callback after every file."""
+
+    files_done: int
+    files_total: int
+    articles: int
+    current: str
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _filesig(path: str, digest: str) -> str:
+    return f"{path}\0{digest}"
+
+
+def _walk(root: str, problems: list[Problem]) -> Iterator[str]:
+    """Files under root, sorted, skipping hidden entries; symlinked directories are not followed."""
+
+    def onerror(exc: OSError) -> None:
+        problems.append(Problem(exc.filename or root, f"cannot read directory: {exc.strerror}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                yield os.path.join(dirpath, name)
+
+
+class Indexer:
+    """Brings an index directory up to date with a set of paths."""
+
+    def __init__(
+        self,
+        index_dir: IndexDir,
+        *,
+        rebuild: bool = False,
+        wait: bool = False,
+        on_problem: Callable[[Problem], None] | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        commit_every: int = COMMIT_EVERY_ARTICLES,
+    ) -> None:
+        self.index_dir = index_dir
+        self.rebuild = rebuild
+        self.wait = wait
+        self.on_problem = on_problem or (lambda problem: None)
+        self.on_progress = on_progress or (lambda progress: None)
+        self.commit_every = commit_every
+
+    # -- the run -------------------------------------------------------------
+
+    def run(self, paths: Iterable[str], stdin: BinaryIO | None = None) -> IndexStats:
+        """Index `paths` (files, directories, or "-" for JSON Lines on stdin)."""
+        started = time.monotonic()
+        stats = IndexStats()
+        with self.index_dir.write_lock(wait=self.wait):
+            self._run_locked(list(paths), stdin, stats)
+        stats.elapsed = time.monotonic() - started
+        return stats
+
+    def _problem(self, stats: IndexStats, problem: Problem) -> None:
+        stats.problems.append(problem)
+        self.on_problem(problem)
+
+    def _run_locked(self, paths: list[str], stdin: BinaryIO | None, stats: IndexStats) -> None:
+        fresh = self.rebuild or not self.index_dir.exists()
+        if fresh:
+            generation, ix = self.index_dir.create_generation(build_schema())
+        else:
+            generation = self.index_dir.generation()
+            self.index_dir.remove_other_generations(generation)  # leftovers of an interrupted rebuild
+            ix = self.index_dir.open()
+        files, roots = self._discover(paths, stats)
+        self._files_total = len(files)
+        session = _Session(self, ix, stats, fresh=fresh)
+        try:
+            vanished = session.vanished(roots, {path for path, _ in files})
+            session.remove_vanished(vanished)
+            for done, (path, display) in enumerate(files, start=1):
+                if path == STDIN:
+                    session.index_stream(stdin if stdin is not None else sys.stdin.buffer)
+                else:
+                    session.index_file(path, display)
+                self.on_progress(Progress(done, len(files), session.articles_written, display))
+            session.commit()
+        except BaseException:
+            session.cancel()
+            raise
+        stats.total_articles = session.total()
+        if fresh:
+            self.index_dir.publish(generation, articles=stats.total_articles)
+        else:
+            self.index_dir.touch(articles=stats.total_articles)
+
+    def _discover(self, paths: list[str], stats: IndexStats) -> tuple[list[tuple[str, str]], list[str]]:
+        """Expand the command-line paths into (absolute path, path as shown) and the directory roots."""
+        files: list[tuple[str, str]] = []
+        roots: list[str] = []
+        seen: set[str] = set()
+
+        def add(path: str, display: str) -> None:
+            absolute = os.path.abspath(path)
+            if absolute not in seen:
+                seen.add(absolute)
+                files.append((absolute, display))
+
+        for arg in paths:
+            if arg == STDIN:
+                files.append((STDIN, STDIN_PATH))
+            elif os.path.isdir(arg):
+                roots.append(os.path.abspath(arg))
+                walk_problems: list[Problem] = []
+                for path in _walk(arg, walk_problems):
+                    if ignored_in_walk(path):
+                        stats.files_skipped += 1
+                    else:
+                        add(path, path)
+                for problem in walk_problems:
+                    stats.files_failed += 1
+                    self._problem(stats, problem)
+            elif os.path.lexists(arg):
+                add(arg, arg)
+            else:
+                stats.files_failed += 1
+                self._problem(stats, Problem(arg, "no such file or directory"))
+        return files, roots
+
+
+class _Session:
+    """One writer's worth of work: the Whoosh writer, the reader it started from, the counts."""
+
+    def __init__(self, indexer: Indexer, ix, stats: IndexStats, *, fresh: bool) -> None:
+        self.indexer = indexer
+        self.ix = ix
+        self.stats = stats
+        self.fresh = fresh
+        self.articles_written = 0
+        self.pending = 0
+        self.ids: dict[str, str] = {}  # id -> path, for ids written in this run
+        self.replaced: set[str] = set()  # paths whose old articles this run deletes
+        self._open()
+
+    def _open(self) -> None:
+        self.searcher = self.ix.searcher()
+        self.writer = self.ix.writer(limitmb=256)
+
+    def total(self) -> int:
+        with self.ix.searcher() as searcher:
+            return searcher.doc_count()
+
+    # -- what the index already holds -----------------------------------------
+
+    def known_digest(self, path: str) -> str | None:
+        if self.fresh:
+            return None
+        prefix = _filesig(path, "")
+        for term in self.searcher.reader().expand_prefix("filesig", prefix):
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            return text[len(prefix) :]
+        return None
+
+    def stored_for_path(self, path: str) -> list[dict]:
+        from whoosh.query import Term
+
+        if self.fresh:
+            return []
+        return [self.searcher.stored_fields(n) for n in self.searcher.docs_for_query(Term("path", path))]
+
+    def vanished(self, roots: list[str], present: set[str]) -> list[str]:
+        """Indexed files under the given directories that are no longer there."""
+        if self.fresh:
+            return []
+        gone: set[str] = set()
+        reader = self.searcher.reader()
+        for root in roots:
+            prefix = root.rstrip(os.sep) + os.sep
+            for term in reader.expand_prefix("filesig", prefix):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                path = text.split("\0", 1)[0]
+                if path not in present:
+                    gone.add(path)
+        return sorted(gone)
+
+    # -- changes -------------------------------------------------------------
+
+    def remove_vanished(self, paths: list[str]) -> None:
+        for path in paths:
+            old = self.stored_for_path(path)
+            self.writer.delete_by_term("path", path)
+            self.replaced.add(path)
+            self.stats.files_removed += 1
+            self.stats.articles_removed += len(old)
+
+    def index_file(self, path: str, display: str) -> None:
+        stats = self.stats
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            stats.files_failed += 1
+            self.indexer._problem(stats, Problem(display, "file name is not valid UTF-8; rename the file to index it"))
+            return
+        try:
+            data = _read(path)
+        except InputError as exc:
+            stats.files_failed += 1
+            self.indexer._problem(stats, Problem(display, exc.reason))
+            return
+        digest = _digest(data)
+        known = self.known_digest(path)
+        if known == digest:
+            stats.files_unchanged += 1
+            return
+        articles: list[Article] = []
+        reported = len(stats.problems)
+        try:
+            for item in parse_bytes(data, path):
+                if isinstance(item, Article):
+                    articles.append(item)
+                else:
+                    self.indexer._problem(stats, _shown(item, display))
+        except (InputError, RecursionError) as exc:
+            reason = exc.reason if isinstance(exc, InputError) else "structure nested too deeply to read"
+            stats.files_failed += 1
+            self.indexer._problem(stats, Problem(display, reason))
+            return
+        if not articles and all(p.warning for p in stats.problems[reported:]):
+            self.indexer._problem(stats, Problem(display, "no articles found in this file"))
+        old_ids: set[str] = set()
+        if known is not None:
+            old_ids = {doc["id"] for doc in self.stored_for_path(path)}
+            self.writer.delete_by_term("path", path)
+            self.replaced.add(path)
+            stats.files_changed += 1
+        else:
+            stats.files_new += 1
+        sig = _filesig(path, digest)
+        new_ids = set()
+        for article in articles:
+            article.path = path
+            self._add(article, sig, display)
+            new_ids.add(article.id)
+        stats.articles_updated += len(new_ids & old_ids)
+        stats.articles_added += len(new_ids - old_ids)
+        stats.articles_removed += len(old_ids - new_ids)
+        self._maybe_commit()
+
+    def index_stream(self, stream: BinaryIO) -> None:
+        """JSON Lines on stdin: no file to track, so articles are replaced by id."""
+        lines = (line.decode("utf-8", errors="replace") for line in stream)
+        for item in parse_jsonl_lines(lines, STDIN_PATH):
+            if not isinstance(item, Article):
+                self.indexer._problem(self.stats, item)
+                continue
+            existing = self._existing_path(item.id)
+            if existing == STDIN_PATH:
+                self.writer.delete_by_term("id", item.id)
+                self.stats.articles_updated += 1
+            else:
+                self.stats.articles_added += 1
+            self._add(item, None, STDIN_PATH)
+            self._maybe_commit()
+
+    def _existing_path(self, article_id: str) -> str | None:
+        if self.fresh:
+            return None
+        docnum = self.searcher.document_number(id=article_id)
+        return None if docnum is None else self.searcher.stored_fields(docnum).get("path")
+
+    def _add(self, article: Article, sig: str | None, display: str) -> None:
+        article.id = self._unique_id(article, display)
+        self.ids[article.id] = article.path
+        self.writer.add_document(**document_fields(article, sig))
+        self.articles_written += 1
+        self.pending += 1
+
+    def _owner(self, article_id: str) -> str | None:
+        """The path of the other article that already has this id, if any."""
+        owner = self.ids.get(article_id)
+        if owner is None:
+            owner = self._existing_path(article_id)
+            if owner in self.replaced:
+                owner = None  # its article is deleted in this run
+        return owner
+
+    def _unique_id(self, article: Article, display: str) -> str:
+        """Keep the article's own id unless another file's article has it already."""
+        owner = self._owner(article.id)
+        if owner is None or owner == article.path == STDIN_PATH:
+            return article.id
+        # Derived from the path, so a re-run gives the article the same id again.
+        salt = f"{article.path}#{article.position}"
+        candidate = f"{article.id}-{short_hash(salt)}"
+        while self._owner(candidate) not in (None, article.path):
+            salt += "#"
+            candidate = f"{article.id}-{short_hash(salt)}"
+        where = f"{display}:{article.position}" if article.position else display
+        self.indexer._problem(
+            self.stats,
+            Problem(where, f"id {article.id!r} is already used by {owner}; indexed as {candidate!r}", warning=True),
+        )
+        return candidate
+
+    def _maybe_commit(self) -> None:
+        if self.pending >= self.indexer.commit_every:
+            self.commit()
+            self._open()
+
+    def commit(self) -> None:
+        self.searcher.close()
+        self.writer.commit()
+        self.pending = 0
+        self.fresh = False if self.articles_written else self.fresh
+
+    def cancel(self) -> None:
+        try:
+            self.searcher.close()
+        finally:
+            self.writer.cancel()
+
+
+def _shown(problem: Problem, display: str) -> Problem:
+    problem.path = display
+    return problem
+
+
+def _read(path: str) -> bytes:
+    """The file's bytes, or InputError with a reason a person can act on."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise InputError(path, f"file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit for one file")
+        with open(path, "rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        raise InputError(path, "is a directory") from None
+    except PermissionError:
+        raise InputError(path, "permission denied") from None
+    except FileNotFoundError:
+        raise InputError(path, "file disappeared before it could be read") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+

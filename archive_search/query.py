@@ -1,0 +1,171 @@
+"""Turning query text and filter options into a Whoosh query."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from whoosh import qparser, query
+from whoosh.qparser.dateparse import DateParserPlugin
+
+from .dates import parse_date_bound
+from .errors import QueryError
+
+# Searched when a word names no field; title matches weigh more (see search.py).
+DEFAULT_FIELDS = ("title", "body")
+# What people type -> the schema's field.
+FIELD_ALIASES = {
+    "author": ["author", "authors", "by", "byline"],
+    "dateline": ["dateline", "place"],
+    "source": ["source", "site"],
+    "tag": ["tag", "tags", "topic", "section"],
+    "published": ["published", "date"],
+}
+MAX_QUERY_CHARS = 2000
+
+
+@dataclass
+class Filters:
+    """Restrictions given as options rather than in the query text."""
+
+    since: str | None = None
+    until: str | None = None
+    author: str | None = None
+    dateline: str | None = None
+    source: str | None = None
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        try:
+            start = parse_date_bound(self.since) if self.since else None
+            end = parse_date_bound(self.until, end=True) if self.until else None
+        except ValueError as exc:
+            raise QueryError(f"{exc}; for example --since 2016 or --until 2017-08-31") from None
+        return start, end
+
+
+@dataclass
+class ParsedQuery:
+    query: query.Query
+    notes: list[str] = field(default_factory=list)  # told to the user on stderr
+    plain_words: bool = False
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def date_range(start: datetime | None, end: datetime | None) -> query.Query:
+    return query.DateRange("published", start and _naive_utc(start), end and _naive_utc(end))
+
+
+def make_parser(schema) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(
+        list(DEFAULT_FIELDS), schema, fieldboosts={"title": 2.0}, group=qparser.OrGroup.factory(0.9)
+    )
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(DateParserPlugin(basedate=datetime(2017, 1, 1), free=False))
+    parser.add_plugin(qparser.GtLtPlugin())
+    return parser
+
+
+_PUBLISHED = re.compile(r"\b(?:published|date):(?:\[(?P<a>[^\]]*?)\s+to\s+(?P<b>[^\]]*?)\]|(?P<one>[\d-]+)(?=\s|$))", re.I)
+_UNBALANCED = re.compile(r'^[^"]*("[^"]*"[^"]*)*"[^"]*$')
+
+
+def _replace_date_terms(text: str) -> tuple[str, list[query.Query]]:
+    """Pull `published:2017-08` and `published:[2016 to 2017]` out of the text.
+
+    Whoosh 2.7.4 gets ISO ranges in query strings wrong, so they become
+    DateRange queries built here from properly parsed bounds.
+    """
+    ranges: list[query.Query] = []
+
+    def replace(match: re.Match) -> str:
+        try:
+            if match["one"]:
+                start, end = parse_date_bound(match["one"]), parse_date_bound(match["one"], end=True)
+            else:
+                a, b = (match["a"] or "").strip(), (match["b"] or "").strip()
+                start = parse_date_bound(a) if a else None
+                end = parse_date_bound(b, end=True) if b else None
+        except ValueError:
+            return match[0]
+        ranges.append(date_range(start, end))
+        return " "
+
+    return _PUBLISHED.sub(replace, text), ranges
+
+
+def plain_words(schema, text: str) -> query.Query:
+    """The text as bare words (OR), every query-language character ignored."""
+    words = re.findall(r"\w+", text)[:200]
+    parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts={"title": 2.0}, group=qparser.OrGroup.factory(0.9))
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    return parser.parse(" ".join(w for w in words if w.upper() not in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")))
+
+
+def _looks_broken(text: str) -> str | None:
+    """Why this text is not sensible query syntax, or None."""
+    if len(text) > MAX_QUERY_CHARS:
+        return f"query is over {MAX_QUERY_CHARS} characters"
+    if _UNBALANCED.match(text):
+        return "unbalanced quotes"
+    depth = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            break
+    if depth != 0:
+        return "unbalanced parentheses"
+    if re.search(r"(^|\s):|:(\s|$)", text):
+        return "a ':' with no field name or value"
+    if re.search(r"(^|\s)[*?]+(\s|$)", text):
+        return "a wildcard with no word"
+    return None
+
+
+def parse_query(schema, text: str, filters: Filters | None = None) -> ParsedQuery:
+    """Query text + filters -> one Whoosh query. Bad syntax falls back to plain words."""
+    filters = filters or Filters()
+    notes: list[str] = []
+    text = text.strip()
+    rest, ranges = _replace_date_terms(text)
+    problem = _looks_broken(rest)
+    fallback = False
+    if problem:
+        main = plain_words(schema, rest)
+        notes.append(f"note: {problem}; searching for the words only")
+        fallback = True
+    else:
+        try:
+            main = make_parser(schema).parse(rest) if rest.strip() else query.NullQuery
+        except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
+            main = plain_words(schema, rest)
+            notes.append(f"note: could not parse the query ({type(exc).__name__}); searching for the words only")
+            fallback = True
+    parts = [q for q in [main, *ranges] if q is not query.NullQuery]
+    start, end = filters.bounds()
+    if start or end:
+        parts.append(date_range(start, end))
+    for fieldname, value in (("author", filters.author), ("dateline", filters.dateline), ("source", filters.source)):
+        if value:
+            parts.append(_phrase_filter(schema, fieldname, value))
+    if not parts:
+        return ParsedQuery(query.NullQuery, notes, fallback)
+    if len(parts) == 1:
+        return ParsedQuery(parts[0], notes, fallback)
+    # Filters must match; the query text, if any, does the ranking.
+    return ParsedQuery(query.And(parts), notes, fallback)
+
+
+def _phrase_filter(schema, fieldname: str, value: str) -> query.Query:
+    """`--author "Tanveer Ali"`: all the words, in order, in that field."""
+    words = [t.text for t in schema[fieldname].analyzer(value)]
+    if not words:
+        raise QueryError(f"--{fieldname} {value!r} has no words to match")
+    if len(words) == 1:
+        return query.Term(fieldname, words[0])
+    return query.Phrase(fieldname, words)

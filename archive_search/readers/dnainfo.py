@@ -1,0 +1,107 @@
+"""The DNAinfo archive text format (one article per file).
+
+    The DNAinfo archives brought to you by WNYC.      <- banner (optional)
+    Read the press release here.
+
+    Title line
+
+    By Name[, Name and Name] | Month D, YYYY h:mmam[ | Updated on Month D, YYYY h:mmpm]
+
+    CHICAGO — First paragraph ...                     <- dateline (optional)
+
+    More paragraphs ...
+
+Files without a byline still parse: the first line is the title, the rest the body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
+
+from ..articles import Article
+from ..dates import parse_us_date
+from .common import Problem, clean_text, file_stem, paragraphs, split_authors, split_dateline, squash
+
+FORMAT = "dnainfo"
+
+_BYLINE = re.compile(r"^\s*By\s+(?P<names>[^|]+?)\s*\|\s*(?P<dates>.+)$", re.IGNORECASE)
+_UPDATED = re.compile(r"\bUpdated\s+(?:on\s+)?", re.IGNORECASE)
+_BANNER = re.compile(r"DNAinfo archives|press release", re.IGNORECASE)
+
+# DNAinfo ran two sites; the byline times are local to each.
+NEW_YORK = ZoneInfo("America/New_York")
+CHICAGO = ZoneInfo("America/Chicago")
+CHICAGO_PLACES = (
+    "chicago", "albany park", "andersonville", "archer heights", "ashburn", "auburn gresham",
+    "austin", "avondale", "back of the yards", "beverly", "bridgeport", "brighton park",
+    "bronzeville", "bucktown", "chatham", "chinatown", "edgewater", "englewood", "gage park",
+    "garfield park", "gold coast", "hegewisch", "hermosa", "humboldt park", "hyde park",
+    "irving park", "jefferson park", "kenwood", "lakeview", "lake view", "lincoln park",
+    "lincoln square", "little village", "logan square", "the loop", "mckinley park",
+    "morgan park", "mount greenwood", "north center", "north lawndale", "norwood park",
+    "old town", "pilsen", "portage park", "pullman", "river north", "rogers park",
+    "roscoe village", "roseland", "south loop", "south shore", "streeterville",
+    "ukrainian village", "uptown", "west loop", "west ridge", "west town", "wicker park",
+    "woodlawn", "wrigleyville",
+)
+_CHICAGO_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, CHICAGO_PLACES)) + r")\b", re.I)
+
+
+def _site(path: str, dateline: str) -> tuple[str, tzinfo]:
+    if "chicago" in path.lower().replace("\\", "/").split("/")[:-1] or (
+        dateline and _CHICAGO_RE.search(dateline)
+    ):
+        return "DNAinfo Chicago", CHICAGO
+    return "DNAinfo New York", NEW_YORK
+
+
+def parse(text: str, path: str) -> Iterator[Article | Problem]:
+    """Yield the one article in a DNAinfo archive text file."""
+    lines = clean_text(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
+    byline_at = next((i for i, line in enumerate(lines[:40]) if _BYLINE.match(line)), None)
+    if byline_at is None:
+        head, rest, byline = _head_without_byline(lines)
+    else:
+        head, rest, byline = lines[:byline_at], lines[byline_at + 1 :], lines[byline_at]
+    # The title is the last non-banner line before the byline.
+    head = [squash(line) for line in head if line.strip() and not _BANNER.search(line)]
+    title = head[-1] if head else ""
+    paras = paragraphs("\n".join(rest))
+    dateline = ""
+    if paras:
+        dateline, first = split_dateline(paras[0])
+        paras[0] = first
+    authors: list[str] = []
+    published = updated = None
+    source, tz = _site(path, dateline)
+    if byline:
+        match = _BYLINE.match(byline)
+        authors = split_authors(match["names"])
+        dates = _UPDATED.split(match["dates"], maxsplit=1)
+        published = parse_us_date(dates[0], tz)
+        updated = parse_us_date(dates[1], tz) if len(dates) > 1 else None
+    if not title and not paras:
+        yield Problem(path, "no title or text found in this DNAinfo-style text file")
+        return
+    yield Article(
+        id=file_stem(path),
+        title=title,
+        body="\n\n".join(paras),
+        authors=authors,
+        published=published,
+        updated=updated,
+        dateline=dateline,
+        source=source,
+        path=path,
+    )
+
+
+def _head_without_byline(lines: list[str]) -> tuple[list[str], list[str], str]:
+    """No byline: the first non-banner line is the title, everything after it the body."""
+    for i, line in enumerate(lines):
+        if line.strip() and not _BANNER.search(line):
+            return [line], lines[i + 1 :], ""
+    return [], [], ""

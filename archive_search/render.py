@@ -1,0 +1,326 @@
+"""Output formats: one renderer per format, shared by every command.
+
+Data goes to the `out` stream given; nothing here decides whether that is a
+terminal (see `Terminal`), so every renderer can be tested on a StringIO.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from .articles import Article
+
+
+class OutputFormat(str, enum.Enum):
+    auto = "auto"
+    rich = "rich"
+    plain = "plain"
+    json = "json"
+    jsonl = "jsonl"
+    tsv = "tsv"
+    csv = "csv"
+    ids = "ids"
+    paths = "paths"
+
+
+class ColorMode(str, enum.Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+@dataclass
+class Terminal:
+    """What the output streams are connected to: the one place that asks."""
+
+    stdout_tty: bool
+    stderr_tty: bool
+    env: dict
+
+    @classmethod
+    def detect(cls) -> Terminal:
+        return cls(_isatty(sys.stdout), _isatty(sys.stderr), dict(os.environ))
+
+    def resolve(self, fmt: OutputFormat) -> OutputFormat:
+        """`auto` is `rich` on a terminal, `plain` in a pipe."""
+        if fmt is OutputFormat.auto:
+            return OutputFormat.rich if self.stdout_tty else OutputFormat.plain
+        return fmt
+
+    def color(self, mode: ColorMode, *, stream_tty: bool | None = None) -> bool:
+        """An explicit --color always wins; else NO_COLOR, TERM=dumb and the tty decide."""
+        if mode is ColorMode.always:
+            return True
+        if mode is ColorMode.never:
+            return False
+        if "NO_COLOR" in self.env and self.env["NO_COLOR"] != "":
+            return False
+        if self.env.get("TERM") == "dumb":
+            return False
+        return self.stdout_tty if stream_tty is None else stream_tty
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+# C0 and C1 control characters other than tab and newline: never sent to a terminal raw.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """Show control characters (escape sequences included) as visible \\xNN escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
+def one_line(text: str) -> str:
+    """Safe, and on a single line: for tsv/csv fields and list rows."""
+    return " ".join(safe(text).split())
+
+
+def _date(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+# -- search hits -----------------------------------------------------------------
+
+HIT_FIELDS = ("rank", "score", "id", "title", "authors", "published", "dateline", "source", "url", "path", "snippet")
+
+
+def hits_json(hits: Sequence, out: IO[str]) -> None:
+    json.dump([h.to_dict() for h in hits], out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def hits_jsonl(hits: Sequence, out: IO[str]) -> None:
+    for hit in hits:
+        out.write(json.dumps(hit.to_dict(), ensure_ascii=False) + "\n")
+
+
+def _hit_row(hit) -> list[str]:
+    d = hit.to_dict()
+    d["authors"] = "; ".join(d["authors"])
+    return [one_line(str(d[k])) if d[k] is not None else "" for k in HIT_FIELDS]
+
+
+def hits_tsv(hits: Sequence, out: IO[str]) -> None:
+    out.write("\t".join(HIT_FIELDS) + "\n")
+    for hit in hits:
+        out.write("\t".join(field.replace("\t", " ") for field in _hit_row(hit)) + "\n")
+
+
+def hits_csv(hits: Sequence, out: IO[str]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HIT_FIELDS)
+    for hit in hits:
+        writer.writerow(_hit_row(hit))
+
+
+def _lines(values: Sequence[str], out: IO[str], null: bool) -> None:
+    end = "\0" if null else "\n"
+    for value in values:
+        out.write((value if null else one_line(value)) + end)
+
+
+def hits_ids(hits: Sequence, out: IO[str], null: bool = False) -> None:
+    _lines([h.id for h in hits], out, null)
+
+
+def hits_paths(hits: Sequence, out: IO[str], null: bool = False) -> None:
+    _lines(list(dict.fromkeys(h.path for h in hits)), out, null)
+
+
+def byline(authors: Sequence[str], published, dateline: str, source: str) -> str:
+    parts = []
+    if authors:
+        parts.append("by " + ", ".join(authors))
+    if published:
+        parts.append(_date(published))
+    parts += [p for p in (dateline, source) if p]
+    return " · ".join(parts)
+
+
+def hits_plain(hits: Sequence, out: IO[str]) -> None:
+    for hit in hits:
+        out.write(f"[{hit.rank}] {one_line(hit.title) or '(untitled)'}\n")
+        out.write(f"    id: {one_line(hit.id)}  score: {hit.score:.4f}\n")
+        line = byline(hit.authors, hit.published, hit.dateline, hit.source)
+        if line:
+            out.write(f"    {one_line(line)}\n")
+        out.write(f"    path: {one_line(hit.path)}\n")
+        if hit.snippet:
+            out.write(f"    {one_line(hit.snippet)}\n")
+        out.write("\n")
+
+
+def hits_rich(hits: Sequence, out: IO[str], color: bool, total: int) -> None:
+    from rich.text import Text
+
+    console = _console(out, color)
+    for hit in hits:
+        head = Text()
+        head.append(f"{hit.rank:>2}. ", style="bold")
+        head.append(safe(hit.title) or "(untitled)", style="bold cyan")
+        head.append(f"  {hit.score:.2f}", style="dim")
+        console.print(head)
+        line = byline(hit.authors, hit.published, hit.dateline, hit.source)
+        meta = Text("    ")
+        meta.append(safe(line), style="green")
+        meta.append(("  " if line else "") + safe(hit.id), style="dim")
+        console.print(meta)
+        if hit.snippet:
+            console.print(_highlighted(hit.snippet, hit.highlights, indent="    "))
+        console.print()
+    if hits and total > hits[-1].rank:
+        console.print(Text(f"{total} matching articles; showing {hits[0].rank}–{hits[-1].rank}", style="dim"))
+
+
+def _highlighted(text: str, spans, indent: str = ""):
+    """Snippet text with the matched words styled; spans are (start, end) offsets."""
+    from rich.text import Text
+
+    out = Text(indent)
+    pos = 0
+    for start, end in sorted(spans):
+        if start < pos:
+            continue
+        out.append(safe(text[pos:start]))
+        out.append(safe(text[start:end]), style="bold yellow")
+        pos = end
+    out.append(safe(text[pos:]))
+    return out
+
+
+def _console(out: IO[str], color: bool):
+    from rich.console import Console
+
+    return Console(
+        file=out,
+        force_terminal=color,
+        no_color=not color,
+        color_system="auto" if color else None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+
+
+def render_hits(result, fmt: OutputFormat, out: IO[str], *, color: bool = False, null: bool = False) -> None:
+    """Write a SearchResult's hits in the given (resolved) format."""
+    hits = result.hits
+    renderers: dict[OutputFormat, Callable[[], None]] = {
+        OutputFormat.json: lambda: hits_json(hits, out),
+        OutputFormat.jsonl: lambda: hits_jsonl(hits, out),
+        OutputFormat.tsv: lambda: hits_tsv(hits, out),
+        OutputFormat.csv: lambda: hits_csv(hits, out),
+        OutputFormat.ids: lambda: hits_ids(hits, out, null),
+        OutputFormat.paths: lambda: hits_paths(hits, out, null),
+        OutputFormat.plain: lambda: hits_plain(hits, out),
+        OutputFormat.rich: lambda: hits_rich(hits, out, color, result.total),
+    }
+    renderers[fmt]()
+
+
+# -- one article -----------------------------------------------------------------
+
+
+def render_article(article: Article, fmt: OutputFormat, out: IO[str], *, color: bool = False) -> None:
+    if fmt in (OutputFormat.json, OutputFormat.jsonl):
+        indent = 2 if fmt is OutputFormat.json else None
+        out.write(json.dumps(article.to_dict(), ensure_ascii=False, indent=indent) + "\n")
+        return
+    if fmt is OutputFormat.rich:
+        from rich.text import Text
+
+        console = _console(out, color)
+        console.print(Text(safe(article.title) or "(untitled)", style="bold cyan"))
+        console.print(Text(safe(_article_meta(article)), style="green"))
+        console.print(Text(safe(f"id: {article.id}   file: {_where(article)}"), style="dim"))
+        console.print()
+        for para in article.body.split("\n\n"):
+            console.print(Text(safe(para)))
+            console.print()
+        return
+    out.write(f"{one_line(article.title)}\n{one_line(_article_meta(article))}\n")
+    out.write(f"id: {one_line(article.id)}\nfile: {one_line(_where(article))}\n")
+    if article.url:
+        out.write(f"url: {one_line(article.url)}\n")
+    out.write("\n")
+    for para in article.body.split("\n\n"):
+        out.write(safe(para) + "\n\n")
+
+
+def _article_meta(article: Article) -> str:
+    line = byline(article.authors, article.published, article.dateline, article.source)
+    if article.updated:
+        line += f" · updated {_date(article.updated)}"
+    return line
+
+
+def _where(article: Article) -> str:
+    return f"{article.path}#{article.position}" if article.position else article.path
+
+
+# -- stats -----------------------------------------------------------------------
+
+
+def stats_dict(stats) -> dict:
+    return {
+        "articles": stats.articles,
+        "first_published": _iso(stats.first),
+        "last_published": _iso(stats.last),
+        "index_bytes": stats.index_bytes,
+        "index_dir": stats.index_dir,
+        "updated": stats.updated,
+        "sources": [{"source": s, "articles": n} for s, n in stats.sources],
+        "top_authors": [{"author": a, "articles": n} for a, n in stats.top_authors],
+        "top_datelines": [{"dateline": d, "articles": n} for d, n in stats.top_datelines],
+        "per_year": [{"year": y, "articles": n} for y, n in stats.per_year],
+    }
+
+
+def render_stats(stats, fmt: OutputFormat, out: IO[str], *, color: bool = False) -> None:
+    data = stats_dict(stats)
+    if fmt in (OutputFormat.json, OutputFormat.jsonl):
+        out.write(json.dumps(data, ensure_ascii=False, indent=2 if fmt is OutputFormat.json else None) + "\n")
+        return
+    lines = [
+        f"articles:     {stats.articles:,}",
+        f"published:    {_date(stats.first) or '?'} to {_date(stats.last) or '?'}",
+        f"index:        {stats.index_dir} ({stats.index_bytes / 2**20:.1f} MiB)",
+        f"last update:  {stats.updated or '?'}",
+    ]
+    for title, rows in (
+        ("sources", stats.sources),
+        ("top authors", stats.top_authors),
+        ("top datelines", stats.top_datelines),
+        ("articles per year", stats.per_year),
+    ):
+        if rows:
+            lines.append(f"{title}:")
+            lines += [f"  {n:>8,}  {one_line(str(name))}" for name, n in rows]
+    if fmt is OutputFormat.rich:
+        from rich.text import Text
+
+        console = _console(out, color)
+        for line in lines:
+            style = "bold" if line.endswith(":") else None
+            console.print(Text(line, style=style or ""))
+        return
+    out.write("\n".join(lines) + "\n")

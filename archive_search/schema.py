@@ -1,0 +1,111 @@
+"""The Whoosh schema and the text analyzers: the one place that decides how text is indexed."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+from .articles import Article
+
+# Bump when the schema or analysis changes so that old indexes are rebuilt, not misread.
+SCHEMA_VERSION = 1
+
+
+class SnowballStemFilter(Filter):
+    """English Snowball stemming with PyStemmer (C), caching nothing itself:
+    PyStemmer keeps its own cache. Pickled into the index without the C object."""
+
+    is_morph = True
+
+    def __init__(self, language: str = "english") -> None:
+        self.language = language
+        self._stemmer = None
+
+    def __getstate__(self) -> dict:
+        return {"language": self.language}
+
+    def __setstate__(self, state: dict) -> None:
+        self.language = state["language"]
+        self._stemmer = None
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.language == self.language  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.language))
+
+    def __call__(self, tokens):
+        if self._stemmer is None:
+            import Stemmer
+
+            self._stemmer = Stemmer.Stemmer(self.language)
+        stem = self._stemmer.stemWord
+        for token in tokens:
+            if not token.stopped:
+                token.text = stem(token.text)
+            yield token
+
+
+def text_analyzer():
+    """Title and body: Unicode words, lower-cased, accents folded (cafe = Café), stemmed."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | SnowballStemFilter()
+
+
+def name_analyzer():
+    """Names and places: the same words, lower-cased and accent-folded, but not stemmed."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def build_schema() -> Schema:
+    text = text_analyzer()
+    names = name_analyzer()
+    return Schema(
+        id=ID(unique=True, stored=True),
+        title=TEXT(analyzer=text, stored=True, field_boost=1.0),
+        body=TEXT(analyzer=text, stored=True),
+        author=TEXT(analyzer=names, phrase=True),
+        authors=STORED(),  # the list, as the reader found it
+        dateline=TEXT(analyzer=names, stored=True),
+        source=TEXT(analyzer=names, stored=True),
+        tag=KEYWORD(commas=True, lowercase=True, scorable=True),
+        tags=STORED(),
+        url=ID(stored=True),
+        path=ID(stored=True),
+        position=STORED(),
+        # Whoosh wants naive datetimes: indexed as UTC for ranges and sorting,
+        # stored as ISO 8601 text with the article's own UTC offset for display.
+        published=DATETIME(sortable=True),
+        published_at=STORED(),
+        updated_at=STORED(),
+        # "path\0content-hash" for every indexed file: the incremental indexer's
+        # memory of what it has seen, committed atomically with the articles.
+        filesig=ID(),
+    )
+
+
+def document_fields(article: Article, filesig: str | None) -> dict:
+    """The Whoosh document for an Article."""
+    doc = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "author": "; ".join(article.authors),
+        "authors": list(article.authors),
+        "dateline": article.dateline,
+        "source": article.source,
+        "tag": ",".join(t.replace(",", " ") for t in article.tags),
+        "tags": list(article.tags),
+        "url": article.url,
+        "path": article.path,
+        "position": article.position,
+        "published_at": article.published.isoformat() if article.published else None,
+        "updated_at": article.updated.isoformat() if article.updated else None,
+    }
+    if article.published is not None:
+        doc["published"] = article.published.astimezone(timezone.utc).replace(tzinfo=None)
+    if filesig:
+        doc["filesig"] = filesig
+    return doc

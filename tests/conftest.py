@@ -1,0 +1,72 @@
+"""Shared fixtures: paths to the sample archive and ../shared, and CLI runners."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "corpora" / "seed" / "000_c01eea9abb38bead.txt"
+REUTERS = SHARED / "corpora" / "reuters21578"
+
+settings.register_profile("default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def need_shared(path: Path) -> None:
+    """Skip (with the reason) when the shared material is not next to the project."""
+    if not path.exists():
+        pytest.skip(f"{path} not found: the real-corpus tests need ../shared beside the project checkout")
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, env: dict | None = None, input: bytes | None = None, cwd: Path | None = None) -> Result:
+    """Run archive-search in a real subprocess, stdout and stderr piped (so not terminals)."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("ARCHIVE_SEARCH_INDEX", "NO_COLOR")}
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "archive_search", *args],
+        capture_output=True,
+        input=input,
+        env=full_env,
+        cwd=cwd,
+        timeout=300,
+    )
+    return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+
+
+@pytest.fixture()
+def archive_copy(tmp_path: Path) -> Path:
+    """A private copy of data/ that a test may change."""
+    target = tmp_path / "archive"
+    shutil.copytree(DATA, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> Path:
+    """An index of data/, built once per test session through the CLI."""
+    index = tmp_path_factory.mktemp("sample") / "index"
+    result = run_cli("index", str(DATA), "--index", str(index))
+    assert result.exit_code == 0, result.stderr
+    return index
+
+
+def assert_no_traceback(text: str) -> None:
+    assert "Traceback (most recent call last)" not in text, text
