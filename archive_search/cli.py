@@ -94,7 +94,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
 ) -> None:
     """Index a news archive and search it from the terminal or from scripts.
 
@@ -105,11 +107,15 @@ def main_options(
 @app.command()
 @handles_errors
 def index(
-    paths: List[str] = typer.Argument(..., help="Files or directories to index; - reads JSON Lines from stdin.", show_default=False),
+    paths: List[str] = typer.Argument(
+        ..., help="Files or directories to index; - reads JSON Lines from stdin.", show_default=False
+    ),
     index: Optional[Path] = IndexOption,
     rebuild: bool = typer.Option(False, "--rebuild", help="Start a new index from scratch (swapped in when complete)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress and no summary; problems are still reported."),
-    wait: bool = typer.Option(False, "--wait", help="If another indexer is running, wait for it instead of exiting 75."),
+    wait: bool = typer.Option(
+        False, "--wait", help="If another indexer is running, wait for it instead of exiting 75."
+    ),
 ) -> None:
     """Index article files: DNAinfo text, JSON/JSONL, HTML pages, Reuters SGML.
 
@@ -134,12 +140,17 @@ def index(
         else:
             err(message)
 
-    indexer = Indexer(index_dir, rebuild=rebuild, wait=wait, on_problem=on_problem, on_progress=progress.update if progress else None)
+    indexer = Indexer(
+        index_dir, rebuild=rebuild, wait=wait, on_problem=on_problem, on_progress=progress.update if progress else None
+    )
     try:
         with progress if progress is not None else _nothing():
             stats = indexer.run(paths)
     except KeyboardInterrupt:
-        err(f"archive-search: interrupted; the index at {index_dir} is as it was at its last commit. Run the same command again to finish.")
+        err(
+            f"archive-search: interrupted; the index at {index_dir} is as it was at its last commit. "
+            "Run the same command again to finish."
+        )
         raise typer.Exit(Exit.INTERRUPTED) from None
     if not quiet:
         err(_summary(stats, index_dir))
@@ -196,7 +207,9 @@ class _ProgressBar:
         task = self.bar.tasks[0]
         elapsed = task.elapsed or 0.0
         rate = progress.articles / elapsed if elapsed > 0 else 0.0
-        self.bar.update(self.task, total=progress.files_total, completed=progress.files_done, articles=progress.articles, rate=rate)
+        self.bar.update(
+            self.task, total=progress.files_total, completed=progress.files_done, articles=progress.articles, rate=rate
+        )
 
     def print(self, message: str) -> None:
         from rich.text import Text
@@ -204,17 +217,34 @@ class _ProgressBar:
         self.console.print(Text(safe(message)))
 
 
-FormatOption = typer.Option(OutputFormat.auto, "--format", "-f", help="Output format; auto = rich on a terminal, plain in a pipe.", case_sensitive=False)
-ColorOption = typer.Option(ColorMode.auto, "--color", help="Colour: auto honours NO_COLOR, TERM=dumb and whether stdout is a terminal.", case_sensitive=False)
+FormatOption = typer.Option(
+    OutputFormat.auto,
+    "--format",
+    "-f",
+    help="Output format; auto = rich on a terminal, plain in a pipe.",
+    case_sensitive=False,
+)
+ColorOption = typer.Option(
+    ColorMode.auto,
+    "--color",
+    help="Colour: auto honours NO_COLOR, TERM=dumb and whether stdout is a terminal.",
+    case_sensitive=False,
+)
 
 
 @app.command()
 @handles_errors
 def search(
-    query: str = typer.Argument(..., help="Words, \"phrases\", AND/OR/NOT, field:term, wildcards*, fuzzy~, published:2017-08.", show_default=False),
+    query: str = typer.Argument(
+        ..., help='Words, "phrases", AND/OR/NOT, field:term, wildcards*, fuzzy~, published:2017-08.', show_default=False
+    ),
     index: Optional[Path] = IndexOption,
-    since: Optional[str] = typer.Option(None, "--since", help="Only articles published on or after DATE (2017, 2017-08, 2017-08-16).", metavar="DATE"),
-    until: Optional[str] = typer.Option(None, "--until", help="Only articles published on or before DATE.", metavar="DATE"),
+    since: Optional[str] = typer.Option(
+        None, "--since", help="Only articles published on or after DATE (2017, 2017-08, 2017-08-16).", metavar="DATE"
+    ),
+    until: Optional[str] = typer.Option(
+        None, "--until", help="Only articles published on or before DATE.", metavar="DATE"
+    ),
     author: Optional[str] = typer.Option(None, "--author", help="Only articles by this author (all words, in order)."),
     dateline: Optional[str] = typer.Option(None, "--dateline", "--place", help="Only articles filed from this place."),
     source: Optional[str] = typer.Option(None, "--source", help="Only articles from this source/site."),
@@ -224,7 +254,9 @@ def search(
     fmt: OutputFormat = FormatOption,
     color: ColorMode = ColorOption,
     count: bool = typer.Option(False, "--count", help="Print only the number of matching articles."),
-    null: bool = typer.Option(False, "--null", "-0", help="With --format ids or paths: end each item with NUL, for xargs -0."),
+    null: bool = typer.Option(
+        False, "--null", "-0", help="With --format ids or paths: end each item with NUL, for xargs -0."
+    ),
 ) -> None:
     """Search the archive: best articles first, with the matching passages.
 
@@ -247,7 +279,14 @@ def search(
             err(note)
         sys.stdout.write(f"{result.total}\n")
         raise typer.Exit(Exit.OK if result.total else Exit.NO_MATCH)
-    snippets = resolved in (OutputFormat.rich, OutputFormat.plain, OutputFormat.json, OutputFormat.jsonl, OutputFormat.tsv, OutputFormat.csv)
+    snippets = resolved in (
+        OutputFormat.rich,
+        OutputFormat.plain,
+        OutputFormat.json,
+        OutputFormat.jsonl,
+        OutputFormat.tsv,
+        OutputFormat.csv,
+    )
     result = archive.search(query, filters, sort=sort, limit=limit, offset=offset, snippets=snippets)
     for note in result.notes:
         err(note)
@@ -262,7 +301,9 @@ def search(
 @app.command()
 @handles_errors
 def show(
-    article_id: str = typer.Argument(..., metavar="ID", help="An article id, as printed by search.", show_default=False),
+    article_id: str = typer.Argument(
+        ..., metavar="ID", help="An article id, as printed by search.", show_default=False
+    ),
     index: Optional[Path] = IndexOption,
     fmt: OutputFormat = FormatOption,
     color: ColorMode = ColorOption,
@@ -278,7 +319,10 @@ def show(
     term = _terminal()
     article = Archive(IndexDir(default_index_dir(index))).get(article_id)
     if article is None:
-        err(f"archive-search: no article with id {article_id!r}; ids are printed by: archive-search search QUERY --format ids")
+        err(
+            f"archive-search: no article with id {article_id!r}; "
+            "ids are printed by: archive-search search QUERY --format ids"
+        )
         raise typer.Exit(Exit.NO_MATCH)
     render_article(article, term.resolve(fmt), sys.stdout, color=term.color(color))
     raise typer.Exit(Exit.OK)

@@ -37,8 +37,7 @@ class IndexCorruptError(ArchiveSearchError):
     def __init__(self, index_dir: str, reason: str) -> None:
         self.index_dir = index_dir
         super().__init__(
-            f"the index at {index_dir} cannot be read ({reason}); "
-            f"rebuild it with: archive-search index --rebuild PATH"
+            f"the index at {index_dir} cannot be read ({reason}); rebuild it with: archive-search index --rebuild PATH"
         )
 
 
@@ -51,8 +50,7 @@ class IndexLockedError(ArchiveSearchError):
         self.index_dir = index_dir
         self.holder = holder
         super().__init__(
-            f"another indexer is writing to {index_dir} ({holder}); "
-            f"wait for it to finish, or re-run with --wait"
+            f"another indexer is writing to {index_dir} ({holder}); wait for it to finish, or re-run with --wait"
         )
 
 

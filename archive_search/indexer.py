@@ -396,7 +396,9 @@ def _read(path: str) -> bytes:
     try:
         size = os.path.getsize(path)
         if size > MAX_FILE_BYTES:
-            raise InputError(path, f"file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit for one file")
+            raise InputError(
+                path, f"file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit for one file"
+            )
         with open(path, "rb") as handle:
             return handle.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
@@ -407,4 +409,3 @@ def _read(path: str) -> bytes:
         raise InputError(path, "file disappeared before it could be read") from None
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
-

@@ -70,7 +70,9 @@ def make_parser(schema) -> qparser.QueryParser:
     return parser
 
 
-_PUBLISHED = re.compile(r"\b(?:published|date):(?:\[(?P<a>[^\]]*?)\s+to\s+(?P<b>[^\]]*?)\]|(?P<one>[\d-]+)(?=\s|$))", re.I)
+_PUBLISHED = re.compile(
+    r"\b(?:published|date):(?:\[(?P<a>[^\]]*?)\s+to\s+(?P<b>[^\]]*?)\]|(?P<one>[\d-]+)(?=\s|$))", re.I
+)
 _UNBALANCED = re.compile(r'^[^"]*("[^"]*"[^"]*)*"[^"]*$')
 
 
@@ -101,7 +103,9 @@ def _replace_date_terms(text: str) -> tuple[str, list[query.Query]]:
 def plain_words(schema, text: str) -> query.Query:
     """The text as bare words (OR), every query-language character ignored."""
     words = re.findall(r"\w+", text)[:200]
-    parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts={"title": 2.0}, group=qparser.OrGroup.factory(0.9))
+    parser = qparser.MultifieldParser(
+        list(DEFAULT_FIELDS), schema, fieldboosts={"title": 2.0}, group=qparser.OrGroup.factory(0.9)
+    )
     parser.remove_plugin_class(qparser.WildcardPlugin)
     return parser.parse(" ".join(w for w in words if w.upper() not in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")))
 

@@ -105,17 +105,32 @@ def _parse_iso(value: object) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
+def _squash_with_spans(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """Collapse white space runs (paragraph breaks included) to one space, moving the spans along."""
+    out: list[str] = []
+    where = [0] * (len(text) + 1)  # old offset -> new offset
+    for i, ch in enumerate(text):
+        where[i] = len(out)
+        if ch.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(ch)
+    where[len(text)] = len(out)
+    return "".join(out), [(where[s], where[e]) for s, e in spans]
+
+
 def _join_fragments(fragments: list[tuple[str, list[tuple[int, int]]]]) -> tuple[str, list[tuple[int, int]]]:
     text, spans = "", []
     for piece, piece_spans in fragments:
-        piece = piece.replace("\n", " ")
-        stripped = piece.lstrip()
-        shift = len(piece) - len(stripped)
+        piece, piece_spans = _squash_with_spans(piece, piece_spans)
+        lead = len(piece) - len(piece.lstrip())
+        piece = piece.strip()
         if text:
             text += _SnippetFormatter.between
-        base = len(text) - shift
-        text += stripped.rstrip()
-        spans.extend((base + s, base + e) for s, e in piece_spans if s >= shift and base + e <= len(text))
+        base = len(text) - lead
+        text += piece
+        spans.extend((base + s, base + e) for s, e in piece_spans if s >= lead and base + e <= len(text))
     return text, spans
 
 
@@ -176,7 +191,7 @@ class Archive:
         parsed = self.parse(text, filters)
         if parsed.query is wq.NullQuery:
             if text.strip():
-                return SearchResult([], 0, parsed.notes + ["note: the query has no searchable words"])
+                return SearchResult([], 0, [*parsed.notes, "note: the query has no searchable words"])
             raise QueryError("empty query: give some words to search for, or a filter such as --author")
         with self._searcher() as searcher:
             kwargs: dict = {"limit": offset + limit if limit else 1, "terms": snippets}
@@ -188,7 +203,7 @@ class Archive:
             hits = []
             if limit:
                 if snippets:
-                    results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
+                    results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=50)
                     results.formatter = _SnippetFormatter()
                 for rank, hit in enumerate(results[offset : offset + limit], start=offset + 1):
                     hits.append(self._hit(rank, hit, snippets))

@@ -111,7 +111,9 @@ class IndexDir:
             except EmptyIndexError:
                 # A rebuild may have switched generations between the two reads.
                 if attempt == 2 or self.generation() == name:
-                    raise IndexCorruptError(str(self.path), f"the table of contents of generation {name} is missing") from None
+                    raise IndexCorruptError(
+                        str(self.path), f"the table of contents of generation {name} is missing"
+                    ) from None
             except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError) as exc:
                 if attempt == 2 or self.generation() == name:
                     raise IndexCorruptError(str(self.path), f"{type(exc).__name__}: {exc}") from None

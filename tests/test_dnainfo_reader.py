@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 
 import pytest
@@ -30,9 +29,9 @@ def manifest_rows() -> list[dict]:
         return [[cell.strip() for cell in row.strip("|").split(" | ")] for row in rows]
 
     expected = {}
-    for num, path, title, authors, _pub, _upd, dateline, _dash in table("### 1a."):
+    for _num, path, title, authors, _pub, _upd, dateline, _dash in table("### 1a."):
         expected[path.strip("`")] = {"title": title, "authors": json.loads(authors), "dateline": dateline}
-    for num, path, variants, published, updated, *_ in table("### 1b."):
+    for _num, path, variants, published, updated, *_ in table("### 1b."):
         row = expected[path.strip("`")]
         row.update(path=path.strip("`"), variants=variants, published=published, updated=updated)
     return list(expected.values())
@@ -98,7 +97,12 @@ def test_crlf_banner_missing_and_updated():
 
 def test_no_byline_is_read_as_plain_text():
     article = _article("Just a headline\n\nSome body text here.\n")
-    assert (article.title, article.body, article.authors, article.published) == ("Just a headline", "Some body text here.", [], None)
+    assert (article.title, article.body, article.authors, article.published) == (
+        "Just a headline",
+        "Some body text here.",
+        [],
+        None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -149,7 +153,9 @@ def test_reader_never_raises_on_arbitrary_text(text):
 
 
 @given(
-    title=st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=80).filter(lambda t: t.strip() and not t.strip().lower().startswith("by ")),
+    title=st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=80).filter(
+        lambda t: t.strip() and not t.strip().lower().startswith("by ")
+    ),
     names=st.lists(st.from_regex(r"[A-Z][a-zà-ÿ]{1,10} [A-Z][a-zà-ÿ]{1,12}", fullmatch=True), min_size=1, max_size=3),
     minute=st.integers(0, 59),
     hour=st.integers(1, 12),

@@ -29,10 +29,22 @@ def articles(data, path) -> list[Article]:
 
 WIRE = {
     "mw-0001": ("Staten Island Ferry Adds Late-Night Weekend Trips", ["Renata Solís"], "2016-03-08T14:20:00+00:00"),
-    "mw-0002": ("Newark Library Branch Reopens After Roof Repair", ["Grace Otieno", "Felix Brandt"], "2015-11-19T13:05:00+00:00"),
-    "mw-0003": ("Snowstorm Cancels Hundreds of Flights at LaGuardia and O'Hare", ["Inès Carvalho", "Dmitri Volkov"], "2017-03-14T13:30:00+00:00"),
+    "mw-0002": (
+        "Newark Library Branch Reopens After Roof Repair",
+        ["Grace Otieno", "Felix Brandt"],
+        "2015-11-19T13:05:00+00:00",
+    ),
+    "mw-0003": (
+        "Snowstorm Cancels Hundreds of Flights at LaGuardia and O'Hare",
+        ["Inès Carvalho", "Dmitri Volkov"],
+        "2017-03-14T13:30:00+00:00",
+    ),
     "mw-0004": ("Hoboken Weighs Fee for Waterfront Food Trucks", ["Hamid Rahimi"], "2016-05-02T00:00:00+00:00"),
-    "mw-0005": ("Evanston Extends Beach Hours as Heat Wave Settles In", ["Colleen Brennan"], "2014-07-22T21:45:00+00:00"),
+    "mw-0005": (
+        "Evanston Extends Beach Hours as Heat Wave Settles In",
+        ["Colleen Brennan"],
+        "2014-07-22T21:45:00+00:00",
+    ),
     "wire-6": ("Yonkers Approves Bike Path Along Saw Mill River", ["Tomás Echeverría"], "2013-12-03T11:00:00+00:00"),
     "mw-0007": ("Oak Park Votes to Keep Historic Theater Marquee", ["Marguerite Dubois"], "2017-09-19T02:10:00+00:00"),
     "mw-0008": ("Jersey City Rent Board Caps Increases at 2 Percent", ["Zoltán Kertész"], "2010-02-10T06:30:00+00:00"),
@@ -117,9 +129,18 @@ def test_invalid_json_document():
     assert isinstance(problem, Problem) and "invalid JSON" in problem.reason
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-                    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(["title", "body", "id", "date", "author", "tags", "url", "x"]), children, max_size=5),
-                    max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(["title", "body", "id", "date", "author", "tags", "url", "x"]), children, max_size=5
+            )
+        ),
+        max_leaves=20,
+    )
+)
 def test_json_reader_never_raises(value):
     for item in items(json.dumps(value), "/f/fuzz.json"):
         assert isinstance(item, (Article, Problem))

@@ -53,9 +53,7 @@ def decode(data: bytes, path: str) -> tuple[str, Problem | None]:
         if "\ufffd" in text:
             text = data.decode("latin-1")
         line = data.count(b"\n", 0, exc.start) + 1
-        return text, Problem(
-            path, "not valid UTF-8; decoded as Windows-1252 instead", line=line, warning=True
-        )
+        return text, Problem(path, "not valid UTF-8; decoded as Windows-1252 instead", line=line, warning=True)
 
 
 def clean_text(text: str) -> str:
@@ -86,7 +84,7 @@ def split_dateline(paragraph: str) -> tuple[str, str]:
     if match:
         place = match["place"].strip(" ,")
         letters = [ch for ch in place if ch.isalpha()]
-        if len(letters) >= 2 and place.upper() == place and not place[-1] == "-":
+        if len(letters) >= 2 and place.upper() == place and place[-1] != "-":
             return place, match["rest"]
     return "", paragraph
 

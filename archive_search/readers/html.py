@@ -21,8 +21,19 @@ from .jsonrecords import _names, _tags
 
 FORMAT = "html"
 
-ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting", "analysisnewsarticle", "opinionnewsarticle", "report", "webpage"}
-FURNITURE = "script, style, noscript, nav, header, footer, aside, form, iframe, svg, button, template, figure figcaption"
+ARTICLE_TYPES = {
+    "newsarticle",
+    "article",
+    "reportagenewsarticle",
+    "blogposting",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "report",
+    "webpage",
+}
+FURNITURE = (
+    "script, style, noscript, nav, header, footer, aside, form, iframe, svg, button, template, figure figcaption"
+)
 CONTAINERS = (
     "article",
     "[itemprop=articleBody]",
@@ -126,12 +137,23 @@ def parse(text: str, path: str) -> Iterator[Article | Problem]:
     authors = _names(ld.get("author")) or split_authors(_meta(tree, "author", "article:author", "byl", "dc.creator"))
     authors = [a for a in authors if not a.startswith(("http://", "https://"))]
     published = parse_datetime(ld.get("datePublished")) or parse_datetime(
-        _meta(tree, "article:published_time", "datePublished", "pubdate", "publishdate", "date", "dc.date", "sailthru.date")
+        _meta(
+            tree,
+            "article:published_time",
+            "datePublished",
+            "pubdate",
+            "publishdate",
+            "date",
+            "dc.date",
+            "sailthru.date",
+        )
     )
     if published is None:
         time = tree.css_first("time[datetime]")
         published = parse_datetime(time.attributes.get("datetime")) if time is not None else None
-    updated = parse_datetime(ld.get("dateModified")) or parse_datetime(_meta(tree, "article:modified_time", "dateModified"))
+    updated = parse_datetime(ld.get("dateModified")) or parse_datetime(
+        _meta(tree, "article:modified_time", "dateModified")
+    )
     canonical = tree.css_first('link[rel="canonical"]')
     url = _meta(tree, "og:url") or (canonical.attributes.get("href") or "" if canonical is not None else "")
     publisher = ld.get("publisher")

@@ -63,7 +63,12 @@ def parse(text: str, path: str) -> Iterator[Article | Problem]:
         body = _body(body_raw)
         if not title and not body:
             # The wire did send empty stories; keep them (id, date) so the archive stays complete.
-            yield Problem(path, f"story NEWID={attrs.get('NEWID', '?')} is empty; indexed with its metadata only", line=line, warning=True)
+            yield Problem(
+                path,
+                f"story NEWID={attrs.get('NEWID', '?')} is empty; indexed with its metadata only",
+                line=line,
+                warning=True,
+            )
         newid = attrs.get("NEWID") or str(position)
         tags = [squash(_unescape(t)) for t in _items(inner, "TOPICS") + _items(inner, "PLACES")]
         yield Article(

@@ -21,13 +21,17 @@ EXTENSIONS = {
 }
 # Files a directory walk passes over without comment: not article formats.
 IGNORED_EXTENSIONS = frozenset(
-    ".jpg .jpeg .png .gif .webp .svg .ico .bmp .tif .tiff .css .js .mjs .map .woff .woff2 .ttf .otf .eot "
-    ".mp3 .mp4 .m4a .wav .ogg .webm .mov .avi .zip .gz .tgz .bz2 .xz .7z .rar .tar .pdf .doc .docx .xls .xlsx "
-    ".ppt .pptx .exe .dll .so .dylib .pyc .dtd .db .sqlite .lock .toc .seg .pst".split()
+    (
+        ".jpg .jpeg .png .gif .webp .svg .ico .bmp .tif .tiff .css .js .mjs .map .woff .woff2 .ttf .otf .eot "
+        ".mp3 .mp4 .m4a .wav .ogg .webm .mov .avi .zip .gz .tgz .bz2 .xz .7z .rar .tar .pdf .doc .docx .xls "
+        ".xlsx .ppt .pptx .exe .dll .so .dylib .pyc .dtd .db .sqlite .lock .toc .seg .pst"
+    ).split()
 )
 
 # Files a directory walk passes over by name: a collection's documentation, not its articles.
-IGNORED_NAMES = re.compile(r"^(readme|license|licence|copying|changelog|changes|notice|authors|contributing|manifest)\b", re.I)
+IGNORED_NAMES = re.compile(
+    r"^(readme|license|licence|copying|changelog|changes|notice|authors|contributing|manifest)\b", re.I
+)
 
 
 def ignored_in_walk(path: str) -> bool:

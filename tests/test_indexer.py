@@ -1,0 +1,219 @@
+"""The incremental indexer, through the library API and the `index` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import DATA, assert_no_traceback, run_cli
+
+from archive_search.errors import IndexLockedError
+from archive_search.indexer import Indexer
+from archive_search.search import Archive
+from archive_search.store import IndexDir, default_index_dir
+
+
+def index_with(index: Path, *paths, **kwargs):
+    problems = []
+    stats = Indexer(IndexDir(index), on_problem=problems.append, **kwargs).run([str(p) for p in paths])
+    return stats, problems
+
+
+def count(index: Path) -> int:
+    return Archive(index).stats().articles
+
+
+def test_first_run_then_rerun_adds_nothing(tmp_path, archive_copy):
+    index = tmp_path / "ix"
+    stats, problems = index_with(index, archive_copy)
+    assert problems == []
+    assert (stats.articles_added, stats.files_new, stats.total_articles) == (40, 33, 40)
+    again, _ = index_with(index, archive_copy)
+    assert (again.articles_added, again.articles_updated, again.articles_removed) == (0, 0, 0)
+    assert (again.files_unchanged, again.files_new, again.files_changed) == (33, 0, 0)
+    assert count(index) == 40
+
+
+def test_changed_file_replaces_only_its_articles(tmp_path, archive_copy):
+    index = tmp_path / "ix"
+    index_with(index, archive_copy)
+    story = archive_copy / "dnainfo" / "new-york" / "ny_003_l-train-delays.txt"
+    story.write_text(
+        story.read_text(encoding="utf-8").replace("L Train Riders Fume", "L Train Riders Rejoice"), encoding="utf-8"
+    )
+    stats, _ = index_with(index, archive_copy)
+    assert (stats.files_changed, stats.files_unchanged, stats.articles_updated, stats.articles_added) == (1, 32, 1, 0)
+    assert Archive(index).get("ny_003_l-train-delays").title.startswith("L Train Riders Rejoice")
+    assert count(index) == 40
+
+
+def test_touching_without_changing_content_is_not_a_change(tmp_path, archive_copy):
+    index = tmp_path / "ix"
+    index_with(index, archive_copy)
+    story = archive_copy / "pages" / "community-board-vote.html"
+    os.utime(story, (1, 1))
+    stats, _ = index_with(index, archive_copy)
+    assert stats.files_changed == 0 and stats.files_unchanged == 33
+
+
+def test_changed_multi_record_file(tmp_path, archive_copy):
+    index = tmp_path / "ix"
+    index_with(index, archive_copy)
+    feed = archive_copy / "feeds" / "wire.jsonl"
+    lines = feed.read_text(encoding="utf-8").splitlines()
+    lines = lines[:-1]  # drop mw-0008
+    lines.append(json.dumps({"id": "mw-0009", "title": "New wire story", "body": "Fresh text."}))
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stats, _ = index_with(index, archive_copy)
+    assert (stats.articles_updated, stats.articles_added, stats.articles_removed) == (7, 1, 1)
+    archive = Archive(index)
+    assert archive.get("mw-0008") is None and archive.get("mw-0009").title == "New wire story"
+
+
+def test_deleted_file_and_directory_are_removed(tmp_path, archive_copy):
+    index = tmp_path / "ix"
+    index_with(index, archive_copy)
+    (archive_copy / "dnainfo" / "chicago" / "chi_001_divvy-logan-square.txt").unlink()
+    shutil.rmtree(archive_copy / "feeds")
+    stats, _ = index_with(index, archive_copy)
+    assert (stats.files_removed, stats.articles_removed) == (2, 9)
+    assert count(index) == 31
+    assert Archive(index).get("chi_001_divvy-logan-square") is None
+
+
+def test_indexing_a_file_does_not_remove_others(tmp_path, archive_copy):
+    index = tmp_path / "ix"
+    index_with(index, archive_copy)
+    stats, _ = index_with(index, archive_copy / "feeds" / "wire.jsonl")
+    assert stats.files_unchanged == 1 and stats.articles_removed == 0
+    assert count(index) == 40
+
+
+def test_rebuild_starts_over(tmp_path, archive_copy):
+    index = tmp_path / "ix"
+    index_with(index, archive_copy)
+    stats, _ = index_with(index, archive_copy / "pages", rebuild=True)
+    assert stats.articles_added == 2 and count(index) == 2
+    generations = {name.split("_")[1] for name in os.listdir(index) if name.startswith("_g")}
+    assert len(generations) == 1  # the old generation's files are gone
+
+
+def test_duplicate_ids_across_files_are_kept_apart(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "feed.jsonl").write_text(
+            json.dumps({"id": "same", "title": f"From {name}", "body": "x"}) + "\n"
+        )
+    index = tmp_path / "ix"
+    stats, problems = index_with(index, tmp_path / "a", tmp_path / "b")
+    assert stats.total_articles == 2
+    (warning,) = problems
+    assert warning.warning and "'same' is already used" in warning.reason
+    again, problems = index_with(index, tmp_path / "a", tmp_path / "b")
+    assert again.articles_added == 0 and problems == []
+
+
+def test_interrupted_run_leaves_the_previous_index(tmp_path, archive_copy):
+    index = tmp_path / "ix"
+    index_with(index, archive_copy / "dnainfo")
+    (archive_copy / "dnainfo" / "new-york" / "ny_001_bakery-closes.txt").unlink()
+
+    def interrupt(progress):
+        if progress.files_done == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Indexer(IndexDir(index), on_progress=interrupt).run([str(archive_copy)])
+    assert count(index) == 30  # neither the removal nor the new files were committed
+    assert Archive(index).get("ny_001_bakery-closes") is not None
+    stats, _ = index_with(index, archive_copy)  # and the next run completes the job
+    assert count(index) == 39 and stats.files_removed == 1
+
+
+def test_second_writer_is_refused(tmp_path):
+    index = IndexDir(tmp_path / "ix")
+    with index.write_lock(command="test holder"), pytest.raises(IndexLockedError) as info:
+        Indexer(index).run([str(DATA / "pages")])
+    assert info.value.exit_code == 75 and "test holder" in str(info.value) and "--wait" in str(info.value)
+    Indexer(index).run([str(DATA / "pages")])  # released: the next run goes ahead
+
+
+def test_index_location(monkeypatch, tmp_path):
+    monkeypatch.delenv("ARCHIVE_SEARCH_INDEX", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_index_dir() == tmp_path / "xdg" / "archive-search" / "index"
+    monkeypatch.setenv("ARCHIVE_SEARCH_INDEX", str(tmp_path / "env"))
+    assert default_index_dir() == tmp_path / "env"
+    assert default_index_dir(tmp_path / "opt") == tmp_path / "opt"
+
+
+# -- through the command line ------------------------------------------------------------
+
+
+def test_bad_inputs_are_reported_and_good_ones_indexed(tmp_path):
+    mess = tmp_path / "mess"
+    shutil.copytree(DATA / "pages", mess / "pages")
+    (mess / "photo.bin").write_bytes(bytes(range(256)) * 4)
+    (mess / "latin1.txt").write_bytes(
+        "Caf\xe9 Story\n\nBy Ana Ruiz | May 1, 2014 9:05pm\n\nGood text.\n".encode("latin-1")
+    )
+    (mess / "empty.txt").write_bytes(b"")
+    (mess / "feed.jsonl").write_text('{"id": "ok-1", "title": "Fine", "body": "Yes."}\n{"id": "broken", "title": \n')
+    (mess / "nothing.html").write_text("<html><body><nav>menu</nav></body></html>")
+    (mess / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # not an article format: skipped silently
+    index = tmp_path / "ix"
+    result = run_cli("index", str(mess), "--index", str(index))
+    assert result.exit_code == 2
+    assert_no_traceback(result.stderr)
+    lines = result.stderr.strip().splitlines()
+    expected = {
+        "photo.bin": "binary file",
+        "latin1.txt:1": "not valid UTF-8",
+        "empty.txt": "empty file",
+        "feed.jsonl:2": "invalid JSON",
+        "nothing.html": "no article text",
+    }
+    for where, reason in expected.items():
+        assert any(f"{where}: {reason}" in line for line in lines), (where, lines)
+    assert not any("logo.png" in line for line in lines)
+    assert "4 articles added" in lines[-1] and "failed" in lines[-1]  # 2 pages, the latin-1 story, ok-1
+    shown = run_cli("show", "latin1", "--index", str(index), "--format", "json")
+    assert json.loads(shown.stdout)["title"] == "Café Story"
+
+
+def test_index_summary_and_exit_0(tmp_path):
+    index = tmp_path / "ix"
+    result = run_cli("index", str(DATA), "--index", str(index))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1  # one summary line, no progress bar in a pipe
+    assert "40 articles added" in result.stderr and str(index) in result.stderr
+    quiet = run_cli("index", str(DATA), "--index", str(index), "--quiet")
+    assert (quiet.exit_code, quiet.stderr, quiet.stdout) == (0, "", "")
+
+
+def test_index_from_stdin(tmp_path):
+    index = tmp_path / "ix"
+    records = "".join(
+        json.dumps({"id": f"s{i}", "title": f"Piped story {i}", "body": "From a pipe."}) + "\n" for i in range(3)
+    )
+    result = run_cli("index", "-", "--index", str(index), input=records.encode())
+    assert result.exit_code == 0, result.stderr
+    assert "3 articles added" in result.stderr
+    again = run_cli("index", "-", "--index", str(index), input=records.encode())
+    assert "0 articles added, 3 updated" in again.stderr
+
+
+def test_missing_path_is_an_error(tmp_path):
+    result = run_cli("index", str(tmp_path / "nope"), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'nope'}: no such file or directory" in result.stderr
+    assert_no_traceback(result.stderr)
+
+
+def test_index_env_variable(tmp_path):
+    result = run_cli("index", str(DATA / "pages"), env={"ARCHIVE_SEARCH_INDEX": str(tmp_path / "envix")})
+    assert result.exit_code == 0 and (tmp_path / "envix" / "archive-search.json").exists()
