@@ -330,6 +330,30 @@ def show(
 
 @app.command()
 @handles_errors
+def similar(
+    article_id: str = typer.Argument(..., metavar="ID", help="The article to find others like.", show_default=False),
+    index: Optional[Path] = IndexOption,
+    limit: int = typer.Option(10, "--limit", "-n", help="Number of results.", min=0),
+    fmt: OutputFormat = FormatOption,
+    color: ColorMode = ColorOption,
+    null: bool = typer.Option(False, "--null", "-0", help="With --format ids or paths: end each item with NUL."),
+) -> None:
+    """Articles most like the given one, in the same formats as search.
+
+    Example: archive-search similar reuters-1234 -n 5 --format ids
+    """
+    from .render import render_hits
+    from .search import Archive
+    from .store import IndexDir, default_index_dir
+
+    term = _terminal()
+    result = Archive(IndexDir(default_index_dir(index))).similar(article_id, limit=limit)
+    render_hits(result, term.resolve(fmt), sys.stdout, color=term.color(color), null=null)
+    raise typer.Exit(Exit.OK if result.hits else Exit.NO_MATCH)
+
+
+@app.command()
+@handles_errors
 def stats(
     index: Optional[Path] = IndexOption,
     fmt: OutputFormat = FormatOption,

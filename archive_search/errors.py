@@ -56,3 +56,15 @@ class IndexLockedError(ArchiveSearchError):
 
 class QueryError(ArchiveSearchError):
     """A filter or option value that cannot be understood."""
+
+
+class ArticleNotFoundError(ArchiveSearchError):
+    """No article has this id."""
+
+    exit_code = 1
+
+    def __init__(self, article_id: str) -> None:
+        self.article_id = article_id
+        super().__init__(
+            f"no article with id {article_id!r}; ids are printed by: archive-search search QUERY --format ids"
+        )

@@ -110,6 +110,21 @@ def plain_words(schema, text: str) -> query.Query:
     return parser.parse(" ".join(w for w in words if w.upper() not in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")))
 
 
+def lift_negations(q: query.Query) -> query.Query:
+    """With OR as the default, `rent NOT cafe` would parse as `rent OR (NOT cafe)` and match
+    nearly everything; people mean `rent`, excluding `cafe`. Turn negated children of an OR
+    into exclusions from it."""
+    if isinstance(q, query.compound.CompoundQuery):
+        q = q.__class__([lift_negations(sub) for sub in q.subqueries], boost=q.boost)
+    if isinstance(q, query.Or):
+        negated = [sub.query for sub in q.subqueries if isinstance(sub, query.Not)]
+        kept = [sub for sub in q.subqueries if not isinstance(sub, query.Not)]
+        if negated and kept:
+            positive = kept[0] if len(kept) == 1 else query.Or(kept, boost=q.boost, scale=q.scale)
+            return query.AndNot(positive, negated[0] if len(negated) == 1 else query.Or(negated))
+    return q
+
+
 def _looks_broken(text: str) -> str | None:
     """Why this text is not sensible query syntax, or None."""
     if len(text) > MAX_QUERY_CHARS:
@@ -145,7 +160,7 @@ def parse_query(schema, text: str, filters: Filters | None = None) -> ParsedQuer
         fallback = True
     else:
         try:
-            main = make_parser(schema).parse(rest) if rest.strip() else query.NullQuery
+            main = lift_negations(make_parser(schema).parse(rest)) if rest.strip() else query.NullQuery
         except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
             main = plain_words(schema, rest)
             notes.append(f"note: could not parse the query ({type(exc).__name__}); searching for the words only")

@@ -6,6 +6,7 @@ Everything here returns dataclasses; printing is render.py's business.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +15,7 @@ from whoosh import highlight, scoring
 from whoosh import query as wq
 
 from .articles import Article
-from .errors import IndexCorruptError, QueryError
+from .errors import ArticleNotFoundError, IndexCorruptError, QueryError
 from .query import Filters, ParsedQuery, parse_query
 from .store import IndexDir
 
@@ -134,6 +135,29 @@ def _join_fragments(fragments: list[tuple[str, list[tuple[int, int]]]]) -> tuple
     return text, spans
 
 
+def _lead(body: str, chars: int = 200) -> str:
+    """The opening of an article, for a snippet when there is no match to show."""
+    text = " ".join(body.split())
+    return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + " …"
+
+
+def _surface_form(searcher, stem: str, typed: str) -> str | None:
+    """The word, as some article writes it, that is analysed to `stem` and looks most like `typed`."""
+    from whoosh.support.levenshtein import distance
+
+    docnum = next(iter(searcher.docs_for_query(wq.Term("body", stem))), None)
+    if docnum is None:
+        return None
+    body = searcher.stored_fields(docnum).get("body", "")
+    analyzer = searcher.schema["body"].analyzer
+    forms = {
+        body[token.startchar : token.endchar].lower()
+        for token in analyzer(body, chars=True, keeporiginal=True)
+        if token.text == stem
+    }
+    return min(forms, key=lambda form: (distance(form, typed), len(form)), default=None)
+
+
 def article_from_stored(stored: dict) -> Article:
     return Article(
         id=stored.get("id", ""),
@@ -223,9 +247,7 @@ class Archive:
             if fragments:
                 snippet, spans = _join_fragments(fragments)
             else:
-                body = stored.get("body", "")
-                snippet = body[:200].rsplit(" ", 1)[0] + ("…" if len(body) > 200 else "") if body else ""
-                snippet = snippet.replace("\n", " ")
+                snippet = _lead(stored.get("body", ""))
         return Hit(
             rank=rank,
             score=float(hit.score or 0.0),
@@ -242,8 +264,60 @@ class Archive:
         )
 
     def _suggest(self, searcher, text: str) -> str | None:
-        """A 'did you mean' from the unstemmed author/dateline lexicons and the title words."""
+        """'Did you mean': each word the index lacks, replaced by the closest one it has.
+
+        The body lexicon holds stems, so candidates are found among stems and then
+        shown as the word an article actually uses (suggesting stems gives nonsense).
+        """
+        analyzer = searcher.schema["body"].analyzer
+        reader = searcher.reader()
+        changed = False
+        out = []
+        for word in re.findall(r"\w+|\W+", text[:500]):
+            if not word[0].isalnum() or word.upper() in ("AND", "OR", "NOT") or len(word) < 3:
+                out.append(word)
+                continue
+            stems = [t.text for t in analyzer(word)]
+            if not stems or any(reader.doc_frequency(f, s) for f in ("title", "body") for s in stems):
+                out.append(word)
+                continue
+            better = self._closest(searcher, stems[0], word.lower())
+            changed |= better is not None
+            out.append(better or word)
+        return "".join(out) if changed else None
+
+    @staticmethod
+    def _closest(searcher, stem: str, typed: str) -> str | None:
+        reader = searcher.reader()
+        for maxdist in (1, 2):
+            candidates = [
+                (reader.doc_frequency("body", term), term)
+                for term in reader.terms_within("body", stem, maxdist, prefix=1)
+            ]
+            if candidates:
+                _, best = max(candidates)
+                return _surface_form(searcher, best, typed)
         return None
+
+    def similar(self, article_id: str, *, limit: int = 10, snippets: bool = True) -> SearchResult:
+        """Articles most like the given one (Whoosh's more-like-this on key body terms)."""
+        with self._searcher() as searcher:
+            docnum = searcher.document_number(id=article_id)
+            if docnum is None:
+                raise ArticleNotFoundError(article_id)
+            results = searcher.more_like(docnum, "body", top=limit + 1, numterms=12)
+            hits = []
+            for hit in results:
+                if hit.docnum == docnum:
+                    continue
+                if len(hits) == limit:
+                    break
+                hits.append(self._hit(len(hits) + 1, hit, False))
+            if snippets:
+                for item in hits:
+                    stored = searcher.document(id=item.id) or {}
+                    item.snippet = _lead(stored.get("body", ""))
+        return SearchResult(hits, len(hits))
 
     def get(self, article_id: str) -> Article | None:
         with self._searcher() as searcher:
