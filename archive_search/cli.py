@@ -30,9 +30,18 @@ class Exit(enum.IntEnum):
     INTERRUPTED = 130  # Ctrl-C
 
 
+class SortOrder(str, enum.Enum):
+    relevance = "relevance"
+    newest = "newest"
+    oldest = "oldest"
+
+
 app = typer.Typer(
     name="archive-search",
-    help="Index a news archive (DNAinfo text, JSON/JSONL, HTML pages, Reuters SGML) and search it.",
+    help=(
+        "Index a news archive (DNAinfo text, JSON/JSONL, HTML pages, Reuters SGML) and search it.\n\n"
+        "Example: archive-search index data/ && archive-search search 'bike lane'"
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -236,7 +245,10 @@ ColorOption = typer.Option(
 @handles_errors
 def search(
     query: str = typer.Argument(
-        ..., help='Words, "phrases", AND/OR/NOT, field:term, wildcards*, fuzzy~, published:2017-08.', show_default=False
+        ...,
+        metavar="QUERY",
+        help='Words, "phrases", AND/OR/NOT, field:term, wildcards*, fuzzy~, published:2017-08.',
+        show_default=False,
     ),
     index: Optional[Path] = IndexOption,
     since: Optional[str] = typer.Option(
@@ -248,7 +260,7 @@ def search(
     author: Optional[str] = typer.Option(None, "--author", help="Only articles by this author (all words, in order)."),
     dateline: Optional[str] = typer.Option(None, "--dateline", "--place", help="Only articles filed from this place."),
     source: Optional[str] = typer.Option(None, "--source", help="Only articles from this source/site."),
-    sort: str = typer.Option("relevance", "--sort", help="relevance, newest or oldest."),
+    sort: SortOrder = typer.Option(SortOrder.relevance, "--sort", help="Order of the results.", case_sensitive=False),
     limit: int = typer.Option(10, "--limit", "-n", help="Number of results.", min=0),
     offset: int = typer.Option(0, "--offset", help="Skip this many results first.", min=0),
     fmt: OutputFormat = FormatOption,
@@ -262,7 +274,7 @@ def search(
 
     Exit status: 0 if something matched, 1 if nothing did, 2 on error.
 
-    Example: archive-search search '"bike lane" --since 2015 --format jsonl | jq -r .title'
+    Example: archive-search search '"bike lane"' --since 2015 --format jsonl | jq -r .title
     """
     from .query import Filters
     from .render import render_hits
@@ -274,7 +286,7 @@ def search(
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
     resolved = term.resolve(fmt)
     if count:
-        result = archive.search(query, filters, sort=sort, limit=0, snippets=False)
+        result = archive.search(query, filters, sort=sort.value, limit=0, snippets=False)
         for note in result.notes:
             err(note)
         sys.stdout.write(f"{result.total}\n")
@@ -287,7 +299,7 @@ def search(
         OutputFormat.tsv,
         OutputFormat.csv,
     )
-    result = archive.search(query, filters, sort=sort, limit=limit, offset=offset, snippets=snippets)
+    result = archive.search(query, filters, sort=sort.value, limit=limit, offset=offset, snippets=snippets)
     for note in result.notes:
         err(note)
     render_hits(result, resolved, sys.stdout, color=term.color(color), null=null)

@@ -217,3 +217,23 @@ def test_missing_path_is_an_error(tmp_path):
 def test_index_env_variable(tmp_path):
     result = run_cli("index", str(DATA / "pages"), env={"ARCHIVE_SEARCH_INDEX": str(tmp_path / "envix")})
     assert result.exit_code == 0 and (tmp_path / "envix" / "archive-search.json").exists()
+
+
+def test_real_reuters_files_through_the_cli(tmp_path):
+    from conftest import REUTERS, need_shared
+
+    need_shared(REUTERS)
+    sample = tmp_path / "reuters"
+    sample.mkdir()
+    for name in ("reut2-000.sgm", "reut2-017.sgm"):  # 017 holds the collection's one non-UTF-8 byte
+        shutil.copy(REUTERS / name, sample / name)
+    index = tmp_path / "ix"
+    result = run_cli("index", str(sample), "--index", str(index))
+    assert result.exit_code == 0, result.stderr
+    assert "2,000 articles added" in result.stderr and "reut2-017.sgm:35578: not valid UTF-8" in result.stderr
+    stats = json.loads(run_cli("stats", "--index", str(index), "--format", "json").stdout)
+    assert stats["articles"] == 2000 and stats["first_published"].startswith("1987-")
+    shown = json.loads(run_cli("show", "reuters-1", "--index", str(index), "--format", "json").stdout)
+    assert (shown["title"], shown["dateline"], shown["published"]) == ("BAHIA COCOA REVIEW", "SALVADOR", "1987-02-26T15:01:01+00:00")
+    again = run_cli("index", str(sample), "--index", str(index))
+    assert "0 articles added" in again.stderr and "2 files unchanged" in again.stderr
