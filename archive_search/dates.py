@@ -32,14 +32,15 @@ _MONTHS = {
 _US_DATE = re.compile(
     r"(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
     r"(?:,?\s+(?:at\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<ampm>[ap])\.?m\.?)?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 # "26-FEB-1987 15:01:01.79" (Reuters-21578)
 _REUTERS_DATE = re.compile(
     r"(?P<day>\d{1,2})-(?P<month>[A-Za-z]{3})-(?P<year>\d{4})"
-    r"\s+(?P<hour>\d{1,3}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"\s+(?P<hour>\d{1,3}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?",
+    re.ASCII,
 )
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ].*)?$")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ].*)?$", re.ASCII)
 
 
 def _aware(moment: datetime, tz: tzinfo) -> datetime:
@@ -117,18 +118,18 @@ def parse_datetime(value: object, tz: tzinfo = timezone.utc) -> datetime | None:
     if _ISO_DATE.match(text):
         moment = _parse_iso(text)
         return _aware(moment, tz) if moment else None
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # str.isdigit() is also true for '²'
         return parse_datetime(int(text), tz)
     try:
         moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         moment = None
     if moment is not None:
         return _aware(moment, tz)
     return parse_reuters_date(text) or parse_us_date(text, tz)
 
 
-_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$", re.ASCII)
 
 
 def parse_date_bound(text: str, *, end: bool = False) -> datetime:
@@ -148,6 +149,8 @@ def parse_date_bound(text: str, *, end: bool = False) -> datetime:
     start = datetime(year, month, day, tzinfo=timezone.utc)  # ValueError on 2017-13
     if not end:
         return start
+    if year == 9999 and (not match[2] or month == 12) and (not match[3] or day == 31):
+        return datetime.max.replace(tzinfo=timezone.utc)  # the period runs to the end of time
     if match[3]:
         following = start + timedelta(days=1)
     elif match[2]:

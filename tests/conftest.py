@@ -18,8 +18,11 @@ SHARED = ROOT.parent / "shared"
 SEED = SHARED / "corpora" / "seed" / "000_c01eea9abb38bead.txt"
 REUTERS = SHARED / "corpora" / "reuters21578"
 
-settings.register_profile("default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The default run is derandomized so that CI is reproducible; "dev" and "long" explore new examples.
+_QUIET = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("default", max_examples=60, derandomize=True, **_QUIET)
+settings.register_profile("dev", max_examples=200, **_QUIET)
+settings.register_profile("long", max_examples=5000, **_QUIET)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

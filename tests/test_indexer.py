@@ -234,6 +234,10 @@ def test_real_reuters_files_through_the_cli(tmp_path):
     stats = json.loads(run_cli("stats", "--index", str(index), "--format", "json").stdout)
     assert stats["articles"] == 2000 and stats["first_published"].startswith("1987-")
     shown = json.loads(run_cli("show", "reuters-1", "--index", str(index), "--format", "json").stdout)
-    assert (shown["title"], shown["dateline"], shown["published"]) == ("BAHIA COCOA REVIEW", "SALVADOR", "1987-02-26T15:01:01+00:00")
+    assert (shown["title"], shown["dateline"], shown["published"]) == (
+        "BAHIA COCOA REVIEW",
+        "SALVADOR",
+        "1987-02-26T15:01:01+00:00",
+    )
     again = run_cli("index", str(sample), "--index", str(index))
     assert "0 articles added" in again.stderr and "2 files unchanged" in again.stderr

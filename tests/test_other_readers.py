@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive_search.articles import Article
+from archive_search.dates import parse_date_bound, parse_datetime
 from archive_search.errors import InputError
 from archive_search.readers import Problem, parse_bytes, sniff_format
 
@@ -108,6 +109,8 @@ def test_json_document_shapes(document, ids):
         (1502913480, "2017-08-16T19:58:00+00:00"),
         (1502913480000, "2017-08-16T19:58:00+00:00"),
         ("not a date", None),
+        ("²", None),  # str.isdigit() is true for superscripts, int() is not
+        ("٢٠١٧-٠٨-١٦", None),  # non-ASCII digits are not a date
     ],
 )
 def test_json_dates(value, expected):
@@ -144,6 +147,21 @@ def test_invalid_json_document():
 def test_json_reader_never_raises(value):
     for item in items(json.dumps(value), "/f/fuzz.json"):
         assert isinstance(item, (Article, Problem))
+
+
+@given(st.one_of(st.text(max_size=60), st.integers(), st.floats()))
+def test_parse_datetime_never_raises(value):
+    moment = parse_datetime(value)
+    assert moment is None or moment.tzinfo is not None
+
+
+@given(st.text(max_size=30))
+def test_parse_date_bound_raises_only_value_error(text):
+    try:
+        start, end = parse_date_bound(text), parse_date_bound(text, end=True)
+    except ValueError:
+        return
+    assert start <= end
 
 
 # -- HTML --------------------------------------------------------------------------------
