@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import copy
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from whoosh import qparser, query
+from whoosh.lang.stopwords import stoplists
+from whoosh.qparser import syntax
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from .dates import parse_date_bound
 from .errors import QueryError
 
-# Searched when a word names no field; title matches weigh more (see search.py).
-DEFAULT_FIELDS = ("title", "body")
+# Searched when a word names no field. The body field holds the title too, title words
+# weighted (schema.TITLE_WEIGHT); author lets "flooding Prieve" find Prieve's articles.
+DEFAULT_FIELDS = ("body", "author")
+# Words too common to help rank free text ("what", "the", "of"): Whoosh's English list
+# (127 words). Dropped from free-text queries only: "to be or not to be" in quotes, and a
+# query made of nothing else, still search for them; the index keeps every word.
+STOPWORDS = frozenset(stoplists["en"])
 # What people type -> the schema's field.
 FIELD_ALIASES = {
     "author": ["author", "authors", "by", "byline"],
@@ -59,10 +68,50 @@ def date_range(start: datetime | None, end: datetime | None) -> query.Query:
     return query.DateRange("published", start and _naive_utc(start), end and _naive_utc(end))
 
 
+class StopwordPlugin(qparser.Plugin):
+    """Drop stopwords that stand alone among other words of a free-text query.
+
+    Runs after field names are attached (100) and before words are spread over the default
+    fields (110). A word next to an operator, boost or field name is kept (`NOT the`); so
+    are all of a group's words when they are all stopwords (`the who`)."""
+
+    def filters(self, parser):
+        return [(self.drop_stopwords, 105)]
+
+    def drop_stopwords(self, parser, group):
+        nodes = list(group)
+        for i, node in enumerate(nodes):
+            if isinstance(node, syntax.GroupNode):
+                nodes[i] = self.drop_stopwords(parser, node)
+        solid = [n for n in nodes if not isinstance(n, syntax.Whitespace)]
+        droppable = {id(n) for k, n in enumerate(solid) if self._droppable(solid, k)}
+        words = [n for n in solid if isinstance(n, syntax.WordNode)]
+        if not droppable or len(droppable) == len(words):
+            group.nodes = nodes
+            return group
+        group.nodes = [n for n in nodes if id(n) not in droppable]
+        return group
+
+    @staticmethod
+    def _droppable(solid: list, k: int) -> bool:
+        node = solid[k]
+        if not isinstance(node, syntax.WordNode) or node.fieldname or node.boost != 1.0:
+            return False
+        parts = re.findall(r"\w+", node.text.lower())  # "themselves," is a stopword too
+        if not parts or not all(part in STOPWORDS for part in parts):
+            return False
+        neighbours = solid[max(k - 1, 0) : k] + solid[k + 1 : k + 2]
+        return all(isinstance(n, (syntax.WordNode, syntax.GroupNode)) for n in neighbours)
+
+
+def _base_parser(schema) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, group=qparser.OrGroup)
+    parser.add_plugin(StopwordPlugin())
+    return parser
+
+
 def make_parser(schema) -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(
-        list(DEFAULT_FIELDS), schema, fieldboosts={"title": 2.0}, group=qparser.OrGroup.factory(0.9)
-    )
+    parser = _base_parser(schema)
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(DateParserPlugin(basedate=datetime(2017, 1, 1), free=False))
@@ -103,11 +152,38 @@ def _replace_date_terms(text: str) -> tuple[str, list[query.Query]]:
 def plain_words(schema, text: str) -> query.Query:
     """The text as bare words (OR), every query-language character ignored."""
     words = re.findall(r"\w+", text)[:200]
-    parser = qparser.MultifieldParser(
-        list(DEFAULT_FIELDS), schema, fieldboosts={"title": 2.0}, group=qparser.OrGroup.factory(0.9)
-    )
+    parser = _base_parser(schema)
     parser.remove_plugin_class(qparser.WildcardPlugin)
-    return parser.parse(" ".join(w for w in words if w.upper() not in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")))
+    kept = " ".join(w for w in words if w.upper() not in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"))
+    return merge_repeats(parser.parse(kept, normalize=False)).normalize()
+
+
+# A question mark ending a word is punctuation ("who owns it?"), not a one-letter wildcard.
+_QUESTION = re.compile(r"(?<=\w)\?+(?=[\s)\"]|$)")
+
+
+def _parse(schema, text: str) -> query.Query:
+    q = make_parser(schema).parse(_QUESTION.sub("", text), normalize=False)
+    return lift_negations(merge_repeats(q)).normalize()
+
+
+def merge_repeats(q: query.Query) -> query.Query:
+    """A word typed n times counts n times: Whoosh would keep one copy of repeated words, and
+    in a long query the repeated ones are usually what it is about."""
+    if not isinstance(q, query.compound.CompoundQuery):
+        return q
+    subqueries = [merge_repeats(sub) for sub in q.subqueries]
+    if isinstance(q, query.Or):
+        counts = Counter(subqueries)
+        merged = []
+        for sub in subqueries:
+            n = counts.pop(sub, 0)
+            if n:
+                merged.append(sub.with_boost(sub.boost * n) if n > 1 else sub)
+        subqueries = merged
+    q = copy.copy(q)  # keeps whatever else the query holds (slop, minmatch...)
+    q.subqueries = subqueries
+    return q
 
 
 def lift_negations(q: query.Query) -> query.Query:
@@ -160,7 +236,7 @@ def parse_query(schema, text: str, filters: Filters | None = None) -> ParsedQuer
         fallback = True
     else:
         try:
-            main = lift_negations(make_parser(schema).parse(rest)) if rest.strip() else query.NullQuery
+            main = _parse(schema, rest) if rest.strip() else query.NullQuery
         except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
             main = plain_words(schema, rest)
             notes.append(f"note: could not parse the query ({type(exc).__name__}); searching for the words only")

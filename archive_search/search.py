@@ -5,6 +5,7 @@ Everything here returns dataclasses; printing is render.py's business.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections import Counter
@@ -13,13 +14,35 @@ from datetime import datetime
 
 from whoosh import highlight, scoring
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 
 from .articles import Article
 from .errors import ArticleNotFoundError, IndexCorruptError, QueryError
-from .query import Filters, ParsedQuery, parse_query
+from .query import STOPWORDS, Filters, ParsedQuery, parse_query
+from .schema import TITLE_END
 from .store import IndexDir
 
 SORTS = ("relevance", "newest", "oldest")
+
+# Ranking (README, "How ranking works"; measured with bench/relevance.py).
+K1, B = 1.5, 0.5
+RERANK_DEPTH = 100  # feedback reorders this many of the first pass's best articles
+FEEDBACK_DOCS = 10  # pseudo-relevance feedback: the top articles of a first pass...
+FEEDBACK_TERMS = 40  # ...lend this many of their most typical words...
+QUERY_SHARE = 0.5  # ...which weigh, together, as much as the words typed.
+COORDINATION = 0.3  # lenders are chosen by score x (share of the query's words they hold) ** this
+
+
+class LuceneBM25(scoring.BM25F):
+    """Whoosh's BM25 with Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)).
+
+    Whoosh's own idf, log(N / (df + 1)) + 1, gives words found in most articles a weight
+    of about 1 where this gives them nearly 0, which matters for long, wordy queries."""
+
+    def idf(self, searcher, fieldname, text):
+        n = searcher.doc_count()
+        df = searcher.doc_frequency(fieldname, text)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 @dataclass
@@ -190,7 +213,7 @@ class Archive:
 
     def _searcher(self):
         try:
-            return self.ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+            return self.ix.searcher(weighting=LuceneBM25(B=B, K1=K1))
         except (OSError, EOFError, ValueError) as exc:
             raise IndexCorruptError(str(self.index_dir), f"{type(exc).__name__}: {exc}") from None
 
@@ -206,8 +229,11 @@ class Archive:
         limit: int = 10,
         offset: int = 0,
         snippets: bool = True,
+        feedback: bool = True,
     ) -> SearchResult:
-        """Run a query; hits come back ranked (or sorted by date) with snippets."""
+        """Run a query; hits come back ranked (or sorted by date) with snippets.
+
+        feedback=False ranks by the query's own words only (no pseudo-relevance feedback)."""
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
         if limit < 0 or offset < 0:
@@ -218,19 +244,23 @@ class Archive:
                 return SearchResult([], 0, [*parsed.notes, "note: the query has no searchable words"])
             raise QueryError("empty query: give some words to search for, or a filter such as --author")
         with self._searcher() as searcher:
-            kwargs: dict = {"limit": offset + limit if limit else 1, "terms": snippets}
+            q = parsed.query
             if sort != "relevance":
-                kwargs["sortedby"] = "published"
-                kwargs["reverse"] = sort == "newest"
-            results = searcher.search(parsed.query, **kwargs)
+                results = searcher.search(q, limit=offset + limit or 1, sortedby="published", reverse=sort == "newest")
+                ranked = [(hit.docnum, hit.score or 0.0) for hit in results[offset : offset + limit]] if limit else []
+            else:
+                depth = max(offset + limit, RERANK_DEPTH) if feedback else offset + limit
+                results = searcher.search(q, limit=depth or 1)
+                ranked = [(hit.docnum, hit.score or 0.0) for hit in results] if limit else []
+                if feedback and len(ranked) > 1:
+                    ranked = _rerank_with_feedback(searcher, q, ranked)
+                ranked = ranked[offset : offset + limit]
             total = len(results)
-            hits = []
-            if limit:
-                if snippets:
-                    results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=50)
-                    results.formatter = _SnippetFormatter()
-                for rank, hit in enumerate(results[offset : offset + limit], start=offset + 1):
-                    hits.append(self._hit(rank, hit, snippets))
+            words = _highlight_words(searcher, q) if snippets else frozenset()
+            hits = [
+                self._hit(searcher, rank, docnum, score, words if snippets else None)
+                for rank, (docnum, score) in enumerate(ranked, start=offset + 1)
+            ]
             suggestion = None
             if total == 0 and not parsed.plain_words:
                 suggestion = self._suggest(searcher, text)
@@ -239,18 +269,20 @@ class Archive:
     def count(self, text: str, filters: Filters | None = None) -> int:
         return self.search(text, filters, limit=0, snippets=False).total
 
-    def _hit(self, rank: int, hit, snippets: bool) -> Hit:
-        stored = hit.fields()
+    def _hit(self, searcher, rank: int, docnum: int, score: float, words: frozenset[str] | None) -> Hit:
+        """A Hit for a document; with snippets when given the words to highlight."""
+        stored = searcher.stored_fields(docnum)
         snippet, spans = "", []
-        if snippets:
-            fragments = hit.highlights("body", top=2) or hit.highlights("title", top=1)
+        if words is not None:
+            fragments = _highlights(searcher, stored.get("body", ""), words, 2)
+            fragments = fragments or _highlights(searcher, stored.get("title", ""), words, 1)
             if fragments:
                 snippet, spans = _join_fragments(fragments)
             else:
                 snippet = _lead(stored.get("body", ""))
         return Hit(
             rank=rank,
-            score=float(hit.score or 0.0),
+            score=float(score),
             id=stored.get("id", ""),
             title=stored.get("title", ""),
             authors=list(stored.get("authors") or []),
@@ -312,7 +344,7 @@ class Archive:
                     continue
                 if len(hits) == limit:
                     break
-                hits.append(self._hit(len(hits) + 1, hit, False))
+                hits.append(self._hit(searcher, len(hits) + 1, hit.docnum, hit.score or 0.0, None))
             if snippets:
                 for item in hits:
                     stored = searcher.document(id=item.id) or {}
@@ -357,3 +389,151 @@ class Archive:
             per_year=sorted(years.items()),
             sources=sources.most_common(top),
         )
+
+
+def _feedback_stopwords(analyzer) -> frozenset[str]:
+    return frozenset(token.text for word in STOPWORDS for token in analyzer(word))
+
+
+def _highlight_words(searcher, q: wq.Query) -> frozenset[str]:
+    """The indexed words (stems) of the query's title and body terms, wildcards expanded."""
+    words = set()
+    for fieldname, text in q.existing_terms(searcher.reader(), expand=True):
+        if fieldname in ("title", "body"):
+            words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return frozenset(words)
+
+
+def _highlights(searcher, text: str, words: frozenset[str], top: int) -> list:
+    if not text or not words:
+        return []
+    fragmenter = highlight.ContextFragmenter(maxchars=160, surround=50)
+    analyzer = searcher.schema["title"].analyzer  # the body's words, without the title weighting
+    return highlight.highlight(text, words, analyzer, fragmenter, _SnippetFormatter(), top=top)
+
+
+def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Pseudo-relevance feedback (RM3) over the first pass's top RERANK_DEPTH articles.
+
+    The articles that lend words are the best by score times (share of the query's words
+    they contain) ** COORDINATION. The final score is QUERY_SHARE of the query's own score
+    plus the rest from the FEEDBACK_TERMS words most typical of those articles. Only
+    articles the query matched are reordered: feedback brings in none without the words typed.
+    """
+    typed = Counter(text for fieldname, text in q.iter_all_terms() if fieldname == "body")
+    if not typed:
+        return ranked
+    docnums = [docnum for docnum, _ in ranked]
+    found = _term_frequencies(searcher, [(term, 1.0) for term in typed], docnums)
+    share = {d: len(found.get(d, ())) / len(typed) for d in docnums}
+    by_coverage = sorted(ranked, key=lambda item: -item[1] * share[item[0]] ** COORDINATION)
+    terms = _feedback_terms(searcher, by_coverage[:FEEDBACK_DOCS])
+    if not terms:
+        return ranked
+    extra = _bm25_scores(searcher, terms, docnums)
+    own = QUERY_SHARE / sum(typed.values())
+    rescored = [(d, own * s + (1 - QUERY_SHARE) * extra.get(d, 0.0)) for d, s in ranked]
+    return sorted(rescored, key=lambda item: -item[1])
+
+
+def _feedback_stopwords(analyzer) -> frozenset[str]:
+    return frozenset(token.text for word in STOPWORDS for token in analyzer(word))
+
+
+def _highlight_words(searcher, q: wq.Query) -> frozenset[str]:
+    """The indexed words (stems) of the query's title and body terms, wildcards expanded."""
+    words = set()
+    for fieldname, text in q.existing_terms(searcher.reader(), expand=True):
+        if fieldname in ("title", "body"):
+            words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return frozenset(words)
+
+
+def _highlights(searcher, text: str, words: frozenset[str], top: int) -> list:
+    if not text or not words:
+        return []
+    fragmenter = highlight.ContextFragmenter(maxchars=160, surround=50)
+    analyzer = searcher.schema["title"].analyzer  # the body's words, without the title weighting
+    return highlight.highlight(text, words, analyzer, fragmenter, _SnippetFormatter(), top=top)
+
+
+def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Pseudo-relevance feedback (RM3) over the first pass's top RERANK_DEPTH articles.
+
+    The query's own score counts for QUERY_SHARE; the rest comes from the FEEDBACK_TERMS
+    words most typical of the top FEEDBACK_DOCS articles. Only articles the query matched
+    are reordered: feedback never brings in an article without the words typed.
+    """
+    typed = sum(1 for fieldname, _ in q.iter_all_terms() if fieldname == "body")
+    if not typed:
+        return ranked
+    terms = _feedback_terms(searcher, ranked[:FEEDBACK_DOCS])
+    if not terms:
+        return ranked
+    extra = _bm25_scores(searcher, terms, [docnum for docnum, _ in ranked])
+    rescored = [(d, QUERY_SHARE / typed * s + (1 - QUERY_SHARE) * extra.get(d, 0.0)) for d, s in ranked]
+    return sorted(rescored, key=lambda item: -item[1])
+
+
+def _feedback_stopwords(analyzer) -> frozenset[str]:
+    return frozenset(token.text for word in STOPWORDS for token in analyzer(word))
+
+
+def _feedback_terms(searcher, top: list[tuple[int, float]]) -> list[tuple[str, float]]:
+    """The words most typical of the top articles, weights summing to 1.
+
+    Each article lends its words in proportion to their share of its text (title words
+    weighted as indexed), the article itself weighted by exp(score - best score)."""
+    analyzer = searcher.schema["body"].analyzer
+    skip = _feedback_stopwords(analyzer)
+    best = top[0][1]
+    weights: Counter[str] = Counter()
+    for docnum, score in top:
+        stored = searcher.stored_fields(docnum)
+        counts: Counter[str] = Counter()
+        for token in analyzer(f"{stored.get('title', '')}{TITLE_END}{stored.get('body', '')}", boosts=True):
+            counts[token.text] += token.boost
+        length = sum(counts.values())
+        if not length:
+            continue
+        share = math.exp(score - best) / length
+        for term, count in counts.items():
+            weights[term] += share * count
+    for term in [t for t in weights if t in skip or len(t) < 2 or t.isdigit()]:
+        del weights[term]
+    chosen = weights.most_common(FEEDBACK_TERMS)
+    total = sum(w for _, w in chosen)
+    return [(term, w / total) for term, w in chosen] if total else []
+
+
+def _term_frequencies(searcher, terms: list[tuple[str, float]], docnums: list[int]) -> dict[int, dict[str, float]]:
+    """{docnum: {term: weight in the body field}} for the given documents and terms only."""
+    reader = searcher.reader()
+    order = sorted(docnums)
+    found: dict[int, dict[str, float]] = {}
+    for term, _ in terms:
+        try:
+            matcher = reader.postings("body", term)
+        except TermNotFound:
+            continue
+        for docnum in order:
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+            if matcher.id() == docnum:
+                found.setdefault(docnum, {})[term] = matcher.weight()
+    return found
+
+
+def _bm25_scores(searcher, terms: list[tuple[str, float]], docnums: list[int]) -> dict[int, float]:
+    """Weighted BM25 of the terms in the body field, for the given documents only."""
+    reader = searcher.reader()
+    avgfl = searcher.avg_field_length("body") or 1.0
+    weights = dict(terms)
+    idf = {term: searcher.idf("body", term) * weight for term, weight in terms}
+    scores: dict[int, float] = {}
+    for docnum, tfs in _term_frequencies(searcher, terms, docnums).items():
+        norm = K1 * (1 - B + B * reader.doc_field_length(docnum, "body", 0) / avgfl)
+        scores[docnum] = sum(idf[t] * tf * (K1 + 1) / (tf + norm) for t, tf in tfs.items() if t in weights)
+    return scores
