@@ -30,7 +30,6 @@ RERANK_DEPTH = 100  # feedback reorders this many of the first pass's best artic
 FEEDBACK_DOCS = 10  # pseudo-relevance feedback: the top articles of a first pass...
 FEEDBACK_TERMS = 40  # ...lend this many of their most typical words...
 QUERY_SHARE = 0.5  # ...which weigh, together, as much as the words typed.
-COORDINATION = 0.3  # lenders are chosen by score x (share of the query's words they hold) ** this
 
 
 class LuceneBM25(scoring.BM25F):
@@ -415,23 +414,18 @@ def _highlights(searcher, text: str, words: frozenset[str], top: int) -> list:
 def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """Pseudo-relevance feedback (RM3) over the first pass's top RERANK_DEPTH articles.
 
-    The articles that lend words are the best by score times (share of the query's words
-    they contain) ** COORDINATION. The final score is QUERY_SHARE of the query's own score
-    plus the rest from the FEEDBACK_TERMS words most typical of those articles. Only
-    articles the query matched are reordered: feedback brings in none without the words typed.
+    The final score is QUERY_SHARE of the query's own score plus the rest from the
+    FEEDBACK_TERMS words most typical of the top FEEDBACK_DOCS articles. Only articles the
+    query matched are reordered: feedback brings in none without the words typed.
     """
-    typed = Counter(text for fieldname, text in q.iter_all_terms() if fieldname == "body")
+    typed = sum(1 for fieldname, _ in q.iter_all_terms() if fieldname == "body")
     if not typed:
         return ranked
-    docnums = [docnum for docnum, _ in ranked]
-    found = _term_frequencies(searcher, [(term, 1.0) for term in typed], docnums)
-    share = {d: len(found.get(d, ())) / len(typed) for d in docnums}
-    by_coverage = sorted(ranked, key=lambda item: -item[1] * share[item[0]] ** COORDINATION)
-    terms = _feedback_terms(searcher, by_coverage[:FEEDBACK_DOCS])
+    terms = _feedback_terms(searcher, ranked[:FEEDBACK_DOCS])
     if not terms:
         return ranked
-    extra = _bm25_scores(searcher, terms, docnums)
-    own = QUERY_SHARE / sum(typed.values())
+    extra = _bm25_scores(searcher, terms, [docnum for docnum, _ in ranked])
+    own = QUERY_SHARE / typed
     rescored = [(d, own * s + (1 - QUERY_SHARE) * extra.get(d, 0.0)) for d, s in ranked]
     return sorted(rescored, key=lambda item: -item[1])
 
