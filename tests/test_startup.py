@@ -1,0 +1,41 @@
+"""Start-up: a search piped to a script imports only what it needs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def imported_modules(*args: str, index) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "archive_search", *args, "--index", str(index)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_piped_search_skips_rich_pydantic_and_the_network_stack(sample_index):
+    modules = imported_modules("search", "bike lane", "--format", "jsonl", index=sample_index)
+    assert "whoosh.searching" in modules  # the measurement works
+    for heavy in ("rich.console", "pydantic", "http.client", "ssl", "email.parser"):
+        assert heavy not in modules, f"{heavy} imported by a piped search"
+
+
+def test_rich_is_loaded_for_rich_output(sample_index):
+    modules = imported_modules("search", "bike lane", "--format", "rich", index=sample_index)
+    assert "rich.console" in modules
+
+
+def test_urllib_request_still_works_after_import():
+    code = (
+        "import archive_search, whoosh.compat, urllib.request, sys\n"
+        "print(urllib.request.Request('http://example.invalid/').full_url)\n"
+        "from urllib.request import urlopen\n"
+        "print(callable(urlopen))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["http://example.invalid/", "True"]
