@@ -20,7 +20,7 @@ from whoosh.reading import TermNotFound
 from .articles import Article
 from .errors import ArticleNotFoundError, IndexCorruptError, QueryError
 from .query import STOPWORDS, Filters, ParsedQuery, parse_query
-from .schema import TITLE_END
+from .schema import TITLE_END, index_terms
 from .store import IndexDir
 
 SORTS = ("relevance", "newest", "oldest")
@@ -486,8 +486,8 @@ def _feedback_terms(searcher, top: list[tuple[int, float]]) -> list[tuple[str, f
     for docnum, score in top:
         stored = searcher.stored_fields(docnum)
         counts: Counter[str] = Counter()
-        for token in analyzer(f"{stored.get('title', '')}{TITLE_END}{stored.get('body', '')}", boosts=True):
-            counts[token.text] += token.boost
+        for stem, _, boost in index_terms(f"{stored.get('title', '')}{TITLE_END}{stored.get('body', '')}", True):
+            counts[stem] += boost
         length = sum(counts.values())
         if not length:
             continue
