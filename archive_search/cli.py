@@ -299,11 +299,16 @@ def search(
         OutputFormat.tsv,
         OutputFormat.csv,
     )
-    result = archive.search(query, filters, sort=sort.value, limit=limit, offset=offset, snippets=snippets)
+    # Only the terminal view prints how many articles matched; counting all matches of
+    # common words is most of a search's time on a large archive.
+    counted = resolved is OutputFormat.rich
+    result = archive.search(
+        query, filters, sort=sort.value, limit=limit, offset=offset, snippets=snippets, count=counted
+    )
     for note in result.notes:
         err(note)
     render_hits(result, resolved, sys.stdout, color=term.color(color), null=null)
-    if not result.total:
+    if not result.matched:
         if result.suggestion:
             err(f"archive-search: no matches; did you mean: {result.suggestion}")
         raise typer.Exit(Exit.NO_MATCH)

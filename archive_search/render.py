@@ -168,7 +168,7 @@ def hits_plain(hits: Sequence, out: IO[str]) -> None:
         out.write("\n")
 
 
-def hits_rich(hits: Sequence, out: IO[str], color: bool, total: int) -> None:
+def hits_rich(hits: Sequence, out: IO[str], color: bool, total: int | None) -> None:
     from rich.text import Text
 
     console = _console(out, color)
@@ -186,7 +186,7 @@ def hits_rich(hits: Sequence, out: IO[str], color: bool, total: int) -> None:
         if hit.snippet:
             console.print(_highlighted(hit.snippet, hit.highlights, indent="    "))
         console.print()
-    if hits and total > hits[-1].rank:
+    if hits and total is not None and total > hits[-1].rank:
         console.print(Text(f"{total} matching articles; showing {hits[0].rank}–{hits[-1].rank}", style="dim"))
 
 

@@ -83,9 +83,14 @@ class Hit:
 @dataclass
 class SearchResult:
     hits: list[Hit]
-    total: int  # matching articles, not just those returned
+    total: int | None  # matching articles, not just those returned; None when not counted
     notes: list[str] = field(default_factory=list)
     suggestion: str | None = None  # "did you mean" text when nothing matched
+    matched: bool | None = None  # did anything match (also known when not counted)
+
+    def __post_init__(self) -> None:
+        if self.matched is None:
+            self.matched = bool(self.total) if self.total is not None else bool(self.hits)
 
 
 @dataclass
@@ -230,10 +235,13 @@ class Archive:
         offset: int = 0,
         snippets: bool = True,
         feedback: bool = True,
+        count: bool = True,
     ) -> SearchResult:
         """Run a query; hits come back ranked (or sorted by date) with snippets.
 
-        feedback=False ranks by the query's own words only (no pseudo-relevance feedback)."""
+        feedback=False ranks by the query's own words only (no pseudo-relevance feedback).
+        count=False leaves `total` as None: counting every match of common words is most of
+        the work on a large archive, and a script reading the hits does not need it."""
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
         if limit < 0 or offset < 0:
@@ -255,19 +263,20 @@ class Archive:
                 if feedback and len(ranked) > 1:
                     ranked = _rerank_with_feedback(searcher, q, ranked)
                 ranked = ranked[offset : offset + limit]
-            total = len(results)
+            total = len(results) if count else None
+            matched = bool(total) if count else results.scored_length() > 0
             words = _highlight_words(searcher, q) if snippets else frozenset()
             hits = [
                 self._hit(searcher, rank, docnum, score, words if snippets else None)
                 for rank, (docnum, score) in enumerate(ranked, start=offset + 1)
             ]
             suggestion = None
-            if total == 0 and not parsed.plain_words:
+            if not matched and not parsed.plain_words:
                 suggestion = self._suggest(searcher, text)
-        return SearchResult(hits, total, parsed.notes, suggestion)
+        return SearchResult(hits, total, parsed.notes, suggestion, matched)
 
     def count(self, text: str, filters: Filters | None = None) -> int:
-        return self.search(text, filters, limit=0, snippets=False).total
+        return self.search(text, filters, limit=0, snippets=False).total or 0
 
     def _hit(self, searcher, rank: int, docnum: int, score: float, words: frozenset[str] | None) -> Hit:
         """A Hit for a document; with snippets when given the words to highlight."""
@@ -503,23 +512,33 @@ def _feedback_terms(searcher, top: list[tuple[int, float]]) -> list[tuple[str, f
 
 def _term_frequencies(searcher, terms: list[tuple[str, float]], docnums: list[int]) -> dict[int, dict[str, float]]:
     """{docnum: {term: weight in the body field}} for the given documents and terms only."""
-    reader = searcher.reader()
-    order = sorted(docnums)
     found: dict[int, dict[str, float]] = {}
+    order = sorted(docnums)
+    reader = searcher.reader()
+    leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+    for i, (leaf, base) in enumerate(leaves):
+        end = leaves[i + 1][1] if i + 1 < len(leaves) else base + leaf.doc_count_all()
+        local = [d - base for d in order if base <= d < end]
+        if local:
+            _leaf_frequencies(leaf, terms, local, base, found)
+    return found
+
+
+def _leaf_frequencies(leaf, terms: list[tuple[str, float]], local: list[int], base: int, found: dict) -> None:
+    """One segment's postings: per-segment matchers allow skipping by blocks (see below)."""
     for term, _ in terms:
         try:
-            matcher = reader.postings("body", term)
+            matcher = leaf.postings("body", term)
         except TermNotFound:
             continue
         skip = _block_skipper(matcher)
-        for docnum in order:
+        for docnum in local:
             if matcher.id() < docnum:
                 skip(docnum)
             if not matcher.is_active():
                 break
             if matcher.id() == docnum:
-                found.setdefault(docnum, {})[term] = matcher.weight()
-    return found
+                found.setdefault(docnum + base, {})[term] = matcher.weight()
 
 
 def _block_skipper(matcher):

@@ -141,3 +141,15 @@ def test_relevance_floor_on_a_real_collection(name, floor, tmp_path: Path):
     queries = relevance.judged(qrels, relevance.load_queries(folder))
     run, _ = relevance.product_run(folder, queries)
     assert relevance.evaluate(qrels, run)["nDCG@10"] >= floor
+
+
+def test_uncounted_search_gives_the_same_hits(archive):
+    counted = archive.search("bakery rent", limit=20, snippets=False)
+    uncounted = archive.search("bakery rent", limit=20, snippets=False, count=False)
+    assert uncounted.total is None and uncounted.matched
+    assert [h.id for h in uncounted.hits] == [h.id for h in counted.hits]
+    assert counted.total == 2 and counted.matched
+    nothing = archive.search("zebra", count=False)
+    assert not nothing.matched and nothing.hits == []
+    past_the_end = archive.search("bakery", offset=5, count=False)
+    assert past_the_end.matched and past_the_end.hits == []
