@@ -8,14 +8,12 @@ from __future__ import annotations
 import math
 import os
 import re
-from bisect import bisect_left
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from whoosh import highlight, scoring
 from whoosh import query as wq
-from whoosh.reading import TermNotFound
 
 from .articles import Article
 from .errors import ArticleNotFoundError, IndexCorruptError, QueryError
@@ -400,10 +398,6 @@ class Archive:
         )
 
 
-def _feedback_stopwords(analyzer) -> frozenset[str]:
-    return frozenset(token.text for word in STOPWORDS for token in analyzer(word))
-
-
 def _highlight_words(searcher, q: wq.Query) -> frozenset[str]:
     """The indexed words (stems) of the query's title and body terms, wildcards expanded."""
     words = set()
@@ -427,76 +421,52 @@ def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]
     The final score is QUERY_SHARE of the query's own score plus the rest from the
     FEEDBACK_TERMS words most typical of the top FEEDBACK_DOCS articles. Only articles the
     query matched are reordered: feedback brings in none without the words typed.
+
+    The candidates' words come from analysing their stored text again rather than from the
+    postings: a hundred short texts cost the same in any archive, while looking a hundred
+    articles up in the postings of common words reads more blocks the bigger the archive.
     """
     typed = sum(1 for fieldname, _ in q.iter_all_terms() if fieldname == "body")
     if not typed:
         return ranked
-    terms = _feedback_terms(searcher, ranked[:FEEDBACK_DOCS])
+    words = {docnum: _indexed_words(searcher, docnum) for docnum, _ in ranked}
+    terms = _feedback_terms(searcher, [(words[d], score) for d, score in ranked[:FEEDBACK_DOCS]])
     if not terms:
         return ranked
-    extra = _bm25_scores(searcher, terms, [docnum for docnum, _ in ranked])
+    extra = _bm25_scores(searcher, terms, words)
     own = QUERY_SHARE / typed
     rescored = [(d, own * s + (1 - QUERY_SHARE) * extra.get(d, 0.0)) for d, s in ranked]
     return sorted(rescored, key=lambda item: -item[1])
 
 
-def _feedback_stopwords(analyzer) -> frozenset[str]:
-    return frozenset(token.text for word in STOPWORDS for token in analyzer(word))
+def _indexed_words(searcher, docnum: int) -> dict[str, float]:
+    """{stem: weight} of an article's body field, as the index holds it (title words weighted)."""
+    stored = searcher.stored_fields(docnum)
+    weights: dict[str, float] = defaultdict(float)
+    for stem, _, boost in index_terms(f"{stored.get('title', '')}{TITLE_END}{stored.get('body', '')}", True):
+        weights[stem] += boost
+    return weights
 
 
-def _highlight_words(searcher, q: wq.Query) -> frozenset[str]:
-    """The indexed words (stems) of the query's title and body terms, wildcards expanded."""
-    words = set()
-    for fieldname, text in q.existing_terms(searcher.reader(), expand=True):
-        if fieldname in ("title", "body"):
-            words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
-    return frozenset(words)
+_SKIP_STEMS: frozenset[str] | None = None
 
 
-def _highlights(searcher, text: str, words: frozenset[str], top: int) -> list:
-    if not text or not words:
-        return []
-    fragmenter = highlight.ContextFragmenter(maxchars=160, surround=50)
-    analyzer = searcher.schema["title"].analyzer  # the body's words, without the title weighting
-    return highlight.highlight(text, words, analyzer, fragmenter, _SnippetFormatter(), top=top)
+def _feedback_stopwords() -> frozenset[str]:
+    global _SKIP_STEMS
+    if _SKIP_STEMS is None:
+        _SKIP_STEMS = frozenset(stem for word in STOPWORDS for stem, _, _ in index_terms(word, False))
+    return _SKIP_STEMS
 
 
-def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """Pseudo-relevance feedback (RM3) over the first pass's top RERANK_DEPTH articles.
-
-    The query's own score counts for QUERY_SHARE; the rest comes from the FEEDBACK_TERMS
-    words most typical of the top FEEDBACK_DOCS articles. Only articles the query matched
-    are reordered: feedback never brings in an article without the words typed.
-    """
-    typed = sum(1 for fieldname, _ in q.iter_all_terms() if fieldname == "body")
-    if not typed:
-        return ranked
-    terms = _feedback_terms(searcher, ranked[:FEEDBACK_DOCS])
-    if not terms:
-        return ranked
-    extra = _bm25_scores(searcher, terms, [docnum for docnum, _ in ranked])
-    rescored = [(d, QUERY_SHARE / typed * s + (1 - QUERY_SHARE) * extra.get(d, 0.0)) for d, s in ranked]
-    return sorted(rescored, key=lambda item: -item[1])
-
-
-def _feedback_stopwords(analyzer) -> frozenset[str]:
-    return frozenset(token.text for word in STOPWORDS for token in analyzer(word))
-
-
-def _feedback_terms(searcher, top: list[tuple[int, float]]) -> list[tuple[str, float]]:
+def _feedback_terms(searcher, top: list[tuple[dict[str, float], float]]) -> list[tuple[str, float]]:
     """The words most typical of the top articles, weights summing to 1.
 
     Each article lends its words in proportion to their share of its text (title words
     weighted as indexed), the article itself weighted by exp(score - best score)."""
-    analyzer = searcher.schema["body"].analyzer
-    skip = _feedback_stopwords(analyzer)
+    skip = _feedback_stopwords()
     best = top[0][1]
     weights: Counter[str] = Counter()
-    for docnum, score in top:
-        stored = searcher.stored_fields(docnum)
-        counts: Counter[str] = Counter()
-        for stem, _, boost in index_terms(f"{stored.get('title', '')}{TITLE_END}{stored.get('body', '')}", True):
-            counts[stem] += boost
+    for counts, score in top:
         length = sum(counts.values())
         if not length:
             continue
@@ -510,64 +480,18 @@ def _feedback_terms(searcher, top: list[tuple[int, float]]) -> list[tuple[str, f
     return [(term, w / total) for term, w in chosen] if total else []
 
 
-def _term_frequencies(searcher, terms: list[tuple[str, float]], docnums: list[int]) -> dict[int, dict[str, float]]:
-    """{docnum: {term: weight in the body field}} for the given documents and terms only."""
-    found: dict[int, dict[str, float]] = {}
-    order = sorted(docnums)
-    reader = searcher.reader()
-    leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
-    for i, (leaf, base) in enumerate(leaves):
-        end = leaves[i + 1][1] if i + 1 < len(leaves) else base + leaf.doc_count_all()
-        local = [d - base for d in order if base <= d < end]
-        if local:
-            _leaf_frequencies(leaf, terms, local, base, found)
-    return found
-
-
-def _leaf_frequencies(leaf, terms: list[tuple[str, float]], local: list[int], base: int, found: dict) -> None:
-    """One segment's postings: per-segment matchers allow skipping by blocks (see below)."""
-    for term, _ in terms:
-        try:
-            matcher = leaf.postings("body", term)
-        except TermNotFound:
-            continue
-        skip = _block_skipper(matcher)
-        for docnum in local:
-            if matcher.id() < docnum:
-                skip(docnum)
-            if not matcher.is_active():
-                break
-            if matcher.id() == docnum:
-                found.setdefault(docnum + base, {})[term] = matcher.weight()
-
-
-def _block_skipper(matcher):
-    """matcher.skip_to, binary-searching inside a block where Whoosh 2.7's own steps one
-    posting at a time (most of the feedback pass's time). Other matchers keep their own."""
-    if not all(hasattr(matcher, a) for a in ("_blocklength", "_next_block", "_ids", "_i", "block_max_id")):
-        return matcher.skip_to
-
-    def skip(target: int) -> None:
-        while matcher.is_active() and target > matcher.block_max_id():
-            matcher._next_block()
-        if not matcher.is_active():
-            return
-        matcher.id()  # loads the block's ids
-        matcher._i = bisect_left(matcher._ids, target, matcher._i)
-        if matcher._i >= matcher._blocklength:
-            matcher._next_block()
-
-    return skip
-
-
-def _bm25_scores(searcher, terms: list[tuple[str, float]], docnums: list[int]) -> dict[int, float]:
-    """Weighted BM25 of the terms in the body field, for the given documents only."""
+def _bm25_scores(searcher, terms: list[tuple[str, float]], words: dict[int, dict[str, float]]) -> dict[int, float]:
+    """Weighted BM25 of the terms in the body field, for the given articles' words."""
     reader = searcher.reader()
     avgfl = searcher.avg_field_length("body") or 1.0
-    weights = dict(terms)
     idf = {term: searcher.idf("body", term) * weight for term, weight in terms}
     scores: dict[int, float] = {}
-    for docnum, tfs in _term_frequencies(searcher, terms, docnums).items():
+    for docnum, counts in words.items():
         norm = K1 * (1 - B + B * reader.doc_field_length(docnum, "body", 0) / avgfl)
-        scores[docnum] = sum(idf[t] * tf * (K1 + 1) / (tf + norm) for t, tf in tfs.items() if t in weights)
+        score = 0.0
+        for term, weight in idf.items():
+            tf = counts.get(term)
+            if tf:
+                score += weight * tf * (K1 + 1) / (tf + norm)
+        scores[docnum] = score
     return scores
