@@ -250,7 +250,8 @@ def product_search(ix: Path) -> Search:
     from archive_search.search import Archive
 
     archive = Archive(ix)
-    return lambda q: len(archive.search(q, limit=10).hits)  # snippets and feedback: the CLI's defaults
+    # snippets and feedback, no total count: what `search --format jsonl` does
+    return lambda q: len(archive.search(q, limit=10, count=False).hits)
 
 
 def fts5_query(text: str) -> str:
