@@ -77,6 +77,16 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
             raise typer.Exit(Exit.INTERRUPTED) from None
         except BrokenPipeError:
             raise typer.Exit(_broken_pipe()) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug: one line, not a traceback, unless asked for
+            if os.environ.get("ARCHIVE_SEARCH_DEBUG"):
+                raise
+            err(
+                f"archive-search: internal error: {type(exc).__name__}: {exc} "
+                "(set ARCHIVE_SEARCH_DEBUG=1 for the traceback, and please report it)"
+            )
+            raise typer.Exit(Exit.ERROR) from None
 
     return wrapper
 

@@ -9,6 +9,8 @@ import math
 import os
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +18,7 @@ from whoosh import highlight, scoring
 from whoosh import query as wq
 
 from .articles import Article
-from .errors import ArticleNotFoundError, IndexCorruptError, QueryError
+from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError, QueryError
 from .query import STOPWORDS, Filters, ParsedQuery, parse_query
 from .schema import TITLE_END, index_terms
 from .store import IndexDir
@@ -201,6 +203,21 @@ def article_from_stored(stored: dict) -> Article:
     )
 
 
+@contextmanager
+def _reading(index_dir: IndexDir) -> Iterator[None]:
+    """Whoosh reports damaged segment files with whatever exception the damage provokes
+    (a bare Exception for a bad block tag, TypeError for a missing column, EOFError...):
+    anything but our own errors while reading the index means it cannot be read."""
+    try:
+        yield
+    except ArchiveSearchError:
+        raise
+    except (KeyboardInterrupt, BrokenPipeError, MemoryError):
+        raise
+    except Exception as exc:
+        raise IndexCorruptError(str(index_dir), f"{type(exc).__name__}: {exc}") from None
+
+
 class Archive:
     """A searchable archive: one index directory, opened for reading."""
 
@@ -211,14 +228,15 @@ class Archive:
     @property
     def ix(self):
         if self._ix is None:
-            self._ix = self.index_dir.open()
+            with _reading(self.index_dir):
+                self._ix = self.index_dir.open()
         return self._ix
 
-    def _searcher(self):
-        try:
-            return self.ix.searcher(weighting=LuceneBM25(B=B, K1=K1))
-        except (OSError, EOFError, ValueError) as exc:
-            raise IndexCorruptError(str(self.index_dir), f"{type(exc).__name__}: {exc}") from None
+    @contextmanager
+    def _searcher(self) -> Iterator:
+        """A searcher, with any failure to read the index reported as IndexCorruptError."""
+        with _reading(self.index_dir), self.ix.searcher(weighting=LuceneBM25(B=B, K1=K1)) as searcher:
+            yield searcher
 
     def parse(self, text: str, filters: Filters | None = None) -> ParsedQuery:
         return parse_query(self.ix.schema, text, filters)
