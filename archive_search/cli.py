@@ -135,6 +135,12 @@ def index(
     wait: bool = typer.Option(
         False, "--wait", help="If another indexer is running, wait for it instead of exiting 75."
     ),
+    commit_every: int = typer.Option(
+        50_000,
+        "--commit-every",
+        min=1,
+        help="Commit after this many articles: an interrupted run keeps what was committed.",
+    ),
 ) -> None:
     """Index article files: DNAinfo text, JSON/JSONL, HTML pages, Reuters SGML.
 
@@ -160,7 +166,12 @@ def index(
             err(message)
 
     indexer = Indexer(
-        index_dir, rebuild=rebuild, wait=wait, on_problem=on_problem, on_progress=progress.update if progress else None
+        index_dir,
+        rebuild=rebuild,
+        wait=wait,
+        on_problem=on_problem,
+        on_progress=progress.update if progress else None,
+        commit_every=commit_every,
     )
     try:
         with progress if progress is not None else _nothing():

@@ -1,0 +1,171 @@
+"""Crash safety and concurrent use, through real processes killed at random moments.
+
+SIGKILL trials: the index stays readable, holds exactly what some commit held (never a
+half-written state), no stale lock blocks the next run, and a re-run finishes the job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import assert_no_traceback, run_cli
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals and flock: POSIX only")
+
+FILES, PER_FILE, COMMIT_EVERY = 50, 80, 400  # 4,000 articles, a commit every 400 (5 files)
+WORDS = "rent tenant landlord council vote park school train bike lane flood storm cafe bakery rezoning".split()
+
+
+def write_corpus(folder: Path, seed: int = 7) -> int:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in range(FILES):
+        lines = []
+        for i in range(PER_FILE):
+            body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 160)))
+            lines.append(json.dumps({"id": f"a{f:03d}-{i:03d}", "title": " ".join(rng.sample(WORDS, 4)), "body": body}))
+        (folder / f"part-{f:03d}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return FILES * PER_FILE
+
+
+def start_index(corpus: Path, index: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "archive_search",
+            "index",
+            str(corpus),
+            "--index",
+            str(index),
+            "-q",
+            "--commit-every",
+            str(COMMIT_EVERY),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def article_count(index: Path) -> int:
+    result = run_cli("stats", "--index", str(index), "--format", "json")
+    assert_no_traceback(result.stderr)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["articles"]
+
+
+def assert_readable(index: Path, expected: int) -> None:
+    result = run_cli("search", "rent OR flood", "--index", str(index), "--format", "ids", "-n", "5000")
+    assert_no_traceback(result.stderr)
+    assert result.exit_code in (0, 1), result.stderr
+    ids = result.stdout.split()
+    assert len(ids) == len(set(ids)) == expected  # every article once; the words are in all of them
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("crash") / "corpus"
+    write_corpus(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def full_run_seconds(corpus, tmp_path_factory) -> float:
+    """How long a whole run takes here, so that signals land inside runs on any machine."""
+    started = time.monotonic()
+    proc = start_index(corpus, tmp_path_factory.mktemp("calibrate") / "index")
+    assert proc.wait(timeout=300) == 0
+    return time.monotonic() - started
+
+
+def test_sigkill_at_random_moments_loses_nothing_committed(corpus, tmp_path, full_run_seconds):
+    rng = random.Random(20261125)
+    total = FILES * PER_FILE
+    # The starting state of every trial: the first half of the corpus's files, committed.
+    base_index = tmp_path / "base"
+    half = [str(path) for path in sorted(corpus.iterdir())[: FILES // 2]]
+    assert run_cli("index", *half, "--index", str(base_index), "-q").exit_code == 0
+    base = article_count(base_index)
+    assert base == total // 2
+    trials = 0
+    for trial in range(20):
+        index = tmp_path / f"trial-{trial}"
+        shutil.copytree(base_index, index)
+        rebuild = trial % 4 == 3
+        proc = start_index(corpus, index, *(["--rebuild"] if rebuild else []))
+        time.sleep(rng.uniform(0.05, 1.0) * full_run_seconds)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        trials += 1
+        after = article_count(index)
+        if rebuild:
+            # A rebuild is swapped in only when complete: killed, the old index stands whole.
+            assert after in (base, total), (trial, after)
+        else:
+            # Commits come every COMMIT_EVERY articles (whole files at a time); nothing in between.
+            assert after == total or (after - base) % COMMIT_EVERY == 0, (trial, after)
+        assert_readable(index, after)
+        if trial % 5 == 0:  # no stale lock, and a plain re-run completes the job
+            finish = start_index(corpus, index)
+            _, stderr = finish.communicate(timeout=300)
+            assert finish.returncode == 0, stderr.decode()
+            assert_readable(index, total)
+        shutil.rmtree(index)
+    assert trials == 20
+
+
+def test_sigint_exits_130_and_keeps_the_last_commit(corpus, tmp_path, full_run_seconds):
+    index = tmp_path / "index"
+    proc = start_index(corpus, index)
+    time.sleep(0.6 * full_run_seconds)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    text = stderr.decode()
+    assert_no_traceback(text)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the signal arrived")
+    assert proc.returncode == 130, text
+    assert "interrupted" in text and "Run the same command again" in text
+    if (index / "archive-search.json").exists():
+        count = article_count(index)
+        assert count % COMMIT_EVERY == 0
+        assert_readable(index, count)
+
+
+def test_searches_during_a_rebuild_never_fail(corpus, tmp_path):
+    index = tmp_path / "index"
+    first = start_index(corpus, index)
+    assert first.wait(timeout=300) == 0
+    total = FILES * PER_FILE
+    rebuild = start_index(corpus, index, "--rebuild")
+    searches = failures = 0
+    while rebuild.poll() is None or searches < 5:
+        result = run_cli("search", "rent OR flood", "--index", str(index), "--format", "ids", "-n", "5000")
+        searches += 1
+        ids = result.stdout.split()
+        if result.exit_code != 0 or len(ids) != total or "Traceback" in result.stderr:
+            failures += 1
+    assert rebuild.returncode == 0
+    assert searches >= 5 and failures == 0
+
+
+def test_second_indexer_exits_75_naming_the_first(corpus, tmp_path, full_run_seconds):
+    index = tmp_path / "index"
+    first = start_index(corpus, index)
+    time.sleep(0.4 * full_run_seconds)
+    second = run_cli("index", str(corpus), "--index", str(index), "-q")
+    first.wait(timeout=300)
+    if second.exit_code == 0:
+        pytest.skip("the first run finished before the second started")
+    assert second.exit_code == 75, second.stderr
+    assert f"pid {first.pid}" in second.stderr
