@@ -382,10 +382,14 @@ class _Session:
         self.fresh = False if self.articles_written else self.fresh
 
     def cancel(self) -> None:
-        try:
-            self.searcher.close()
-        finally:
-            self.writer.cancel()
+        """Undo what is not committed. Best effort: Ctrl-C can land between a commit and the
+        next writer's opening, when the reader is already closed and the writer already
+        committed; the interruption itself must still reach the caller."""
+        for step in (self.searcher.close, self.writer.cancel):
+            try:
+                step()
+            except Exception:  # already closed or committed: nothing to undo
+                pass
 
 
 def _shown(problem: Problem, display: str) -> Problem:

@@ -125,21 +125,31 @@ def test_sigkill_at_random_moments_loses_nothing_committed(corpus, tmp_path, ful
 
 
 def test_sigint_exits_130_and_keeps_the_last_commit(corpus, tmp_path, full_run_seconds):
-    index = tmp_path / "index"
-    proc = start_index(corpus, index)
-    time.sleep(0.6 * full_run_seconds)
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
-    text = stderr.decode()
-    assert_no_traceback(text)
-    if proc.returncode == 0:
-        pytest.skip("the run finished before the signal arrived")
-    assert proc.returncode == 130, text
-    assert "interrupted" in text and "Run the same command again" in text
-    if (index / "archive-search.json").exists():
+    rng = random.Random(130)
+    base_index = tmp_path / "base"
+    half = [str(path) for path in sorted(corpus.iterdir())[: FILES // 2]]
+    assert run_cli("index", *half, "--index", str(base_index), "-q").exit_code == 0
+    base, total = FILES * PER_FILE // 2, FILES * PER_FILE
+    interrupted = 0
+    for trial in range(6):
+        index = tmp_path / f"trial-{trial}"
+        shutil.copytree(base_index, index)
+        proc = start_index(corpus, index)
+        time.sleep(rng.uniform(0.1, 0.5) * full_run_seconds)  # half the corpus is left to do
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+        text = stderr.decode()
+        assert_no_traceback(text)
         count = article_count(index)
-        assert count % COMMIT_EVERY == 0
+        if proc.returncode == 0:
+            assert count == total
+            continue
+        interrupted += 1
+        assert proc.returncode == 130, text
+        assert "interrupted" in text and "Run the same command again" in text
+        assert (count - base) % COMMIT_EVERY == 0 or count == total, (trial, count)
         assert_readable(index, count)
+    assert interrupted >= 3
 
 
 def test_searches_during_a_rebuild_never_fail(corpus, tmp_path):
