@@ -12,11 +12,12 @@ from collections.abc import Iterable, Iterator
 from ..articles import Article
 from ..errors import InputError
 from . import dnainfo, html, jsonrecords, reuters
-from .common import MAX_FILE_BYTES, Problem, decode
+from .common import MAX_ARTICLE_CHARS, MAX_FILE_BYTES, Problem, decode
 from .sniff import sniff_format
 
 __all__ = [
     "FORMATS",
+    "MAX_ARTICLE_CHARS",
     "MAX_FILE_BYTES",
     "Problem",
     "parse_bytes",
@@ -37,15 +38,37 @@ def parse_bytes(data: bytes, path: str) -> Iterator[Article | Problem]:
     """Yield the articles in one file's bytes (and Problems met on the way)."""
     if len(data) > MAX_FILE_BYTES:
         raise InputError(path, f"file is larger than the {MAX_FILE_BYTES // 2**20} MiB limit")
+    if len(data) > 4 * MAX_ARTICLE_CHARS:
+        # One-article formats this big are refused from a look at the head, before the
+        # whole file is decoded (a 200 MB single-line "article" would cost seconds and GBs).
+        head = data[: 2**20].decode("utf-8", "replace")
+        if sniff_format(path, head) == "dnainfo":
+            raise InputError(path, f"file is {len(data):,} bytes, too big for one article; skipped")
     text, warning = decode(data, path)
     if warning:
         yield warning
     if not text.strip():
         raise InputError(path, "empty file")
     fmt = sniff_format(path, text)
-    yield from FORMATS[fmt](text, path)
+    if fmt == "dnainfo" and len(text) > MAX_ARTICLE_CHARS:  # one article a file: refuse before parsing
+        raise InputError(path, _too_long(len(text)))
+    yield from _bounded(FORMATS[fmt](text, path), path)
 
 
 def parse_jsonl_lines(lines: Iterable[str], path: str) -> Iterator[Article | Problem]:
     """Yield articles from JSON Lines arriving as a stream (stdin)."""
-    return jsonrecords.parse_jsonl_lines(lines, path)
+    return _bounded(jsonrecords.parse_jsonl_lines(lines, path), path)
+
+
+def _too_long(chars: int) -> str:
+    return f"article is {chars:,} characters, over the {MAX_ARTICLE_CHARS:,}-character limit; skipped"
+
+
+def _bounded(items: Iterable[Article | Problem], path: str) -> Iterator[Article | Problem]:
+    """Articles over MAX_ARTICLE_CHARS become Problems."""
+    for item in items:
+        if isinstance(item, Article) and len(item.title) + len(item.body) > MAX_ARTICLE_CHARS:
+            line = item.position if isinstance(item.position, int) else None
+            yield Problem(path, _too_long(len(item.title) + len(item.body)), line)
+        else:
+            yield item

@@ -13,6 +13,10 @@ from ..errors import InputError
 # Larger files are reported and skipped: no news article comes near this, and it
 # bounds the memory one file can take (multi-record files are read whole).
 MAX_FILE_BYTES = 256 * 2**20
+# The longest news features run to some 20,000 words; an "article" of more than this many
+# characters (title + body) is a broken or hostile file, and indexing it would take minutes
+# and gigabytes. Skipped with a message.
+MAX_ARTICLE_CHARS = 2_000_000
 
 
 @dataclass

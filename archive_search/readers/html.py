@@ -9,6 +9,7 @@ it copes with real-world broken markup and is fast.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -111,8 +112,27 @@ def _paragraphs(node: LexborNode) -> list[str]:
     return unique
 
 
+# Container elements that real pages always close: their nesting depth is a cheap measure
+# of how deep the tree is. Browsers stop nesting at a few hundred levels; CSS matching on a
+# tree 100,000 levels deep takes minutes, so such pages are refused before parsing.
+_CONTAINER_TAG = re.compile(r"<(/?)(div|section|article|main|span|table|blockquote|font|b|i|em|strong)\b", re.I)
+MAX_HTML_DEPTH = 2000
+
+
+def _nesting_depth(text: str) -> int:
+    depth = deepest = 0
+    for match in _CONTAINER_TAG.finditer(text):
+        depth = depth - 1 if match[1] else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def parse(text: str, path: str) -> Iterator[Article | Problem]:
     """Yield the one article on an HTML page."""
+    depth = _nesting_depth(text)
+    if depth > MAX_HTML_DEPTH:
+        yield Problem(path, f"HTML is nested {depth:,} elements deep, over the limit of {MAX_HTML_DEPTH:,}; skipped")
+        return
     tree = LexborHTMLParser(text)
     ld = _json_ld(tree)
     for node in tree.css(FURNITURE):

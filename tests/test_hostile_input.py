@@ -1,0 +1,85 @@
+"""Hostile and odd input: each bad file is reported and skipped, in bounded time and memory,
+and the good articles next to them are indexed."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import assert_no_traceback, run_cli
+
+from archive_search.readers import MAX_ARTICLE_CHARS
+
+GOOD = "Good Title {n}\n\nBy Ana Ruiz | June 22, 2010 12:30pm\n\nBROOKLYN — Tenants said the rent rose again {n}.\n"
+
+
+@pytest.fixture(scope="module")
+def hostile_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("hostile") / "archive"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"good-{n}.txt").write_text(GOOD.format(n=n), encoding="utf-8")
+    with open(folder / "huge-line.txt", "w", encoding="utf-8") as f:  # 48 MB, one line
+        f.write("Huge\n\nBy Ana Ruiz | June 22, 2010 12:30pm\n\n")
+        f.write("word " * 9_600_000)
+    (folder / "long-article.txt").write_text(
+        "Long\n\nBy Ana Ruiz | June 22, 2010 12:30pm\n\n" + "word " * (MAX_ARTICLE_CHARS // 5 + 10), encoding="utf-8"
+    )
+    (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    (folder / "deep.jsonl").write_text(
+        '{"title": "t", "body": ' + "[" * 100_000 + "]" * 100_000 + "}\n", encoding="utf-8"
+    )
+    (folder / "deep.html").write_text(
+        "<html><body>" + "<div>" * 100_000 + "<p>deep</p>" + "</div>" * 100_000 + "</body></html>", encoding="utf-8"
+    )
+    (folder / "random.bin").write_bytes(os.urandom(50_000))
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    (folder / "loop").symlink_to(".", target_is_directory=True)
+    (folder / "sub").mkdir()
+    (folder / "sub" / "up").symlink_to("..", target_is_directory=True)
+    if sys.platform.startswith("linux"):
+        name = os.fsencode(str(folder)) + b"/caf\xe9-latin1.txt"
+        with open(name, "wb") as f:
+            f.write(GOOD.format(n="latin").encode())
+    return folder
+
+
+def test_hostile_files_are_reported_and_skipped(hostile_dir, tmp_path):
+    index = tmp_path / "index"
+    started = time.monotonic()
+    result = run_cli("index", str(hostile_dir), "--index", str(index))
+    elapsed = time.monotonic() - started
+    assert_no_traceback(result.stderr)
+    assert result.exit_code == 2  # some inputs failed
+    assert elapsed < 60
+    errors = result.stderr
+    assert "huge-line.txt: file is" in errors and "too big for one article" in errors
+    assert "long-article.txt: article is" in errors and "character limit" in errors
+    assert "deep.json: JSON is nested too deeply" in errors
+    assert "deep.jsonl:1: JSON is nested too deeply" in errors
+    assert "deep.html: HTML is nested 100,000 elements deep" in errors
+    assert "random.bin: binary file" in errors
+    assert "empty.txt: empty file" in errors
+    if sys.platform.startswith("linux"):
+        assert "file name is not valid UTF-8; rename the file" in errors
+    found = run_cli("search", "tenants rent", "--index", str(index), "--format", "ids", "-n", "50")
+    assert sorted(found.stdout.split()) == ["good-0", "good-1", "good-2"]
+
+
+def test_indexing_hostile_files_stays_within_memory(hostile_dir, tmp_path):
+    pytest.importorskip("resource")
+    import subprocess
+
+    # A fresh parent whose only child is the indexer, so the peak is the indexer's own.
+    code = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run(sys.argv[1:], capture_output=True, timeout=120)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    command = [sys.executable, "-m", "archive_search", "index", str(hostile_dir), "--index", str(tmp_path / "ix"), "-q"]
+    out = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True, timeout=180)
+    peak_kb = int(out.stdout.strip())
+    assert 0 < peak_kb < 400 * 1024  # the 48 MB file is refused before it is decoded
