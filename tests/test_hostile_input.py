@@ -83,3 +83,23 @@ def test_indexing_hostile_files_stays_within_memory(hostile_dir, tmp_path):
     out = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True, timeout=180)
     peak_kb = int(out.stdout.strip())
     assert 0 < peak_kb < 400 * 1024  # the 48 MB file is refused before it is decoded
+
+
+def test_file_vanishing_mid_run_is_reported_and_the_rest_indexed(tmp_path):
+    from archive_search.indexer import Indexer
+    from archive_search.store import IndexDir
+
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for n in range(4):
+        (folder / f"good-{n}.txt").write_text(GOOD.format(n=n), encoding="utf-8")
+    problems = []
+
+    def remove_the_last_file(progress) -> None:  # called after each file
+        if progress.files_done == 1:
+            (folder / "good-3.txt").unlink()
+
+    indexer = Indexer(IndexDir(tmp_path / "index"), on_problem=problems.append, on_progress=remove_the_last_file)
+    stats = indexer.run([str(folder)])
+    assert stats.total_articles == 3
+    assert len(problems) == 1 and "good-3.txt" in str(problems[0])
