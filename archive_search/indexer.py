@@ -206,6 +206,7 @@ class _Session:
         self.pending = 0
         self.ids: dict[str, str] = {}  # id -> path, for ids written in this run
         self.replaced: set[str] = set()  # paths whose old articles this run deletes
+        self._digests: dict[str, str] | None = None  # path -> content hash, as committed
         self._open()
 
     def _open(self) -> None:
@@ -223,11 +224,36 @@ class _Session:
     def known_digest(self, path: str) -> str | None:
         if self.fresh:
             return None
-        prefix = _filesig(path, "")
-        for term in self.searcher.reader().expand_prefix("filesig", prefix):
+        if self._digests is None:
+            self._digests = self._read_digests()
+        return self._digests.get(path)
+
+    def _read_digests(self) -> dict[str, str]:
+        """{path: content hash} of every indexed file, read in one pass over the filesig terms.
+
+        One pass instead of a term lookup per file: a lookup costs a binary search per
+        segment (most of a no-change re-run's time). Terms of deleted documents linger in
+        the term dictionary until segments merge, so a path seen with several hashes keeps
+        the one a live document carries."""
+        from whoosh.query import Term
+
+        digests: dict[str, str] = {}
+        doubtful: set[str] = set()
+        for term in self.searcher.reader().lexicon("filesig"):
             text = term.decode("utf-8") if isinstance(term, bytes) else term
-            return text[len(prefix) :]
-        return None
+            path, _, digest = text.partition("\0")
+            if path in digests:
+                doubtful.add(path)
+            digests[path] = digest
+        for path in doubtful:
+            del digests[path]
+            prefix = _filesig(path, "")
+            for term in self.searcher.reader().expand_prefix("filesig", prefix):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                if any(True for _ in self.searcher.docs_for_query(Term("filesig", text))):
+                    digests[path] = text[len(prefix) :]
+                    break
+        return digests
 
     def stored_for_path(self, path: str) -> list[dict]:
         from whoosh.query import Term
