@@ -51,9 +51,7 @@ class SnowballStemFilter(Filter):
 
     def __call__(self, tokens):
         if self._stemmer is None:
-            import Stemmer
-
-            self._stemmer = Stemmer.Stemmer(self.language)
+            self._stemmer = _stemmer(self.language)
         stem = self._stemmer.stemWord
         for token in tokens:
             if not token.stopped:
@@ -98,13 +96,19 @@ _WORD = re.compile(r"\w+(\.?\w+)*", re.UNICODE)
 _stemmers: dict[str, object] = {}
 
 
-def _stem_words(words: list[str], language: str = "english") -> list[str]:
+def _stemmer(language: str):
+    """One PyStemmer object per language, shared by the analyzer filter and index_terms."""
     stemmer = _stemmers.get(language)
     if stemmer is None:
         import Stemmer
 
         stemmer = _stemmers[language] = Stemmer.Stemmer(language)
-    return stemmer.stemWords(words)  # type: ignore[attr-defined]
+    return stemmer
+
+
+def _stems(text: str) -> list[str]:
+    words = [m.group(0).lower().translate(accent_map) for m in _WORD.finditer(text)]
+    return _stemmer("english").stemWords(words)  # type: ignore[attr-defined]
 
 
 def index_terms(value: str, titled: bool) -> list[tuple[str, int, float]]:
@@ -114,15 +118,11 @@ def index_terms(value: str, titled: bool) -> list[tuple[str, int, float]]:
     most of its time there. This does the same work a list at a time (C stemmer included).
     tests/test_schema.py checks the two agree on arbitrary text."""
     title, sep, body = value.partition(TITLE_END) if titled else (value, "", "")
-    parts = [(title, 0, TITLE_WEIGHT if sep else 1.0)]
-    out: list[tuple[str, int, float]] = []
-    for text, start, boost in parts:
-        words = [m.group(0).lower().translate(accent_map) for m in _WORD.finditer(text)]
-        out.extend((stem, start + i, boost) for i, stem in enumerate(_stem_words(words)))
+    boost = TITLE_WEIGHT if sep else 1.0
+    out = [(stem, i, boost) for i, stem in enumerate(_stems(title))]
     if sep:
         start = (out[-1][1] if out else 0) + _TITLE_GAP
-        words = [m.group(0).lower().translate(accent_map) for m in _WORD.finditer(body)]
-        out.extend((stem, start + i, 1.0) for i, stem in enumerate(_stem_words(words)))
+        out.extend((stem, start + i, 1.0) for i, stem in enumerate(_stems(body)))
     return out
 
 

@@ -281,9 +281,9 @@ class Archive:
                 ranked = ranked[offset : offset + limit]
             total = len(results) if count else None
             matched = bool(total) if count else results.scored_length() > 0
-            words = _highlight_words(searcher, q) if snippets else frozenset()
+            words = _highlight_words(searcher, q) if snippets else None
             hits = [
-                self._hit(searcher, rank, docnum, score, words if snippets else None)
+                self._hit(searcher, rank, docnum, score, words)
                 for rank, (docnum, score) in enumerate(ranked, start=offset + 1)
             ]
             suggestion = None
@@ -502,14 +502,13 @@ def _bm25_scores(searcher, terms: list[tuple[str, float]], words: dict[int, dict
     """Weighted BM25 of the terms in the body field, for the given articles' words."""
     reader = searcher.reader()
     avgfl = searcher.avg_field_length("body") or 1.0
-    idf = {term: searcher.idf("body", term) * weight for term, weight in terms}
+    idf = {term: searcher.idf("body", term) for term, _ in terms}
     scores: dict[int, float] = {}
     for docnum, counts in words.items():
-        norm = K1 * (1 - B + B * reader.doc_field_length(docnum, "body", 0) / avgfl)
-        score = 0.0
-        for term, weight in idf.items():
-            tf = counts.get(term)
-            if tf:
-                score += weight * tf * (K1 + 1) / (tf + norm)
-        scores[docnum] = score
+        length = reader.doc_field_length(docnum, "body", 0)
+        scores[docnum] = sum(
+            weight * scoring.bm25(idf[term], counts[term], length, avgfl, B, K1)
+            for term, weight in terms
+            if counts.get(term)
+        )
     return scores
