@@ -103,3 +103,74 @@ def test_file_vanishing_mid_run_is_reported_and_the_rest_indexed(tmp_path):
     stats = indexer.run([str(folder)])
     assert stats.total_articles == 3
     assert len(problems) == 1 and "good-3.txt" in str(problems[0])
+
+
+# Run as a user the file modes apply to: root reads a file whatever its mode, so as root the
+# child first warms its imports with a run of its own (the interpreter may live where "nobody"
+# cannot read), then takes "nobody"'s identity for file access.
+_LOSE_PERMISSION = """
+import json, os, sys
+from archive_search.indexer import Indexer
+from archive_search.store import IndexDir
+
+folder, index = sys.argv[1], sys.argv[2]
+if os.geteuid() == 0:
+    warm = os.path.join(os.path.dirname(folder), "warm")
+    os.makedirs(warm)
+    with open(os.path.join(warm, "w.txt"), "w", encoding="utf-8") as f:
+        f.write(sys.argv[3].format(n="warm"))
+    Indexer(IndexDir(warm + "-index"), on_problem=print).run([warm])
+    os.setegid(65534)
+    os.seteuid(65534)
+os.makedirs(os.path.join(folder, "locked"))
+for n in range(4):
+    with open(os.path.join(folder, f"good-{n}.txt"), "w", encoding="utf-8") as f:
+        f.write(sys.argv[3].format(n=n))
+problems = []
+
+def lose_access(progress):  # called after each file: the next files become unreadable
+    if progress.files_done == 1:
+        os.chmod(os.path.join(folder, "good-3.txt"), 0)
+
+os.chmod(os.path.join(folder, "locked"), 0)  # a directory unreadable from the start
+first = Indexer(IndexDir(index), on_problem=problems.append, on_progress=lose_access).run([folder])
+os.chmod(os.path.join(folder, "good-3.txt"), 0o644)
+second = Indexer(IndexDir(index), on_problem=problems.append).run([folder])
+print(json.dumps({"first": first.total_articles, "second": second.total_articles,
+                  "problems": [str(p) for p in problems]}))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="file modes are POSIX")
+def test_file_losing_read_permission_mid_run_is_reported_and_indexed_once_readable():
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+
+    if os.geteuid() == 0 and not hasattr(os, "setuid"):
+        pytest.skip("running as root without setuid: file modes cannot be tested")
+    work = tempfile.mkdtemp(prefix="archive-search-perm-")  # under /tmp, reachable by "nobody"
+    try:
+        os.chmod(work, 0o777)
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        out = subprocess.run(
+            [sys.executable, "-c", _LOSE_PERMISSION, f"{work}/archive", f"{work}/index", GOOD],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            cwd=work,
+        )
+        assert out.returncode == 0, out.stderr
+        assert_no_traceback(out.stderr)
+        report = json.loads(out.stdout)
+        assert report["first"] == 3 and report["second"] == 4  # skipped once, indexed when readable
+        first_run = [p for p in report["problems"][:2]]
+        assert any("good-3.txt" in p and "permission denied" in p for p in first_run), report
+        assert any("locked" in p and "cannot read directory" in p for p in first_run), report
+    finally:
+        for dirpath, dirnames, _ in os.walk(work):
+            for name in dirnames:
+                os.chmod(os.path.join(dirpath, name), 0o755)
+        shutil.rmtree(work, ignore_errors=True)

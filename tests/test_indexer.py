@@ -156,6 +156,22 @@ def test_second_writer_is_refused(tmp_path):
     Indexer(index).run([str(DATA / "pages")])  # released: the next run goes ahead
 
 
+def test_wait_flag_waits_for_the_running_indexer_then_runs(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    index = IndexDir(tmp_path / "ix")
+    command = [sys.executable, "-m", "archive_search", "index", str(DATA / "pages"), "--index", str(index.path)]
+    with index.write_lock(command="test holder"):
+        waiting = subprocess.Popen([*command, "--wait", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.5)
+        assert waiting.poll() is None  # still waiting for the lock, not failed
+    _, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+    assert Archive(index.path).stats().articles == 2
+
+
 def test_index_location(monkeypatch, tmp_path):
     monkeypatch.delenv("ARCHIVE_SEARCH_INDEX", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
