@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class ArchiveSearchError(Exception):
     """Base class: the message is meant for the user, one line, saying what to do next."""
@@ -51,6 +53,20 @@ class IndexLockedError(ArchiveSearchError):
         self.holder = holder
         super().__init__(
             f"another indexer is writing to {index_dir} ({holder}); wait for it to finish, or re-run with --wait"
+        )
+
+
+class IndexWriteError(ArchiveSearchError):
+    """The index directory could not be written (disk full, quota, permissions, read-only)."""
+
+    def __init__(self, index_dir: str, exc: OSError) -> None:
+        self.index_dir = index_dir
+        reason = exc.strerror or str(exc)
+        full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+        hint = "free some space" if full else "check that the directory is writable"
+        super().__init__(
+            f"cannot write the index at {index_dir} ({reason}); {hint} (or choose another --index) and run "
+            "the same command again; the index is as it was at its last commit"
         )
 
 

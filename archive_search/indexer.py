@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from .articles import Article
-from .errors import InputError
+from .errors import IndexWriteError, InputError
 from .readers import MAX_FILE_BYTES, Problem, parse_bytes, parse_jsonl_lines
 from .readers.common import short_hash
 from .readers.sniff import ignored_in_walk
@@ -121,8 +121,11 @@ class Indexer:
         """Index `paths` (files, directories, or "-" for JSON Lines on stdin)."""
         started = time.monotonic()
         stats = IndexStats()
-        with self.index_dir.write_lock(wait=self.wait):
-            self._run_locked(list(paths), stdin, stats)
+        try:
+            with self.index_dir.write_lock(wait=self.wait):
+                self._run_locked(list(paths), stdin, stats)
+        except OSError as exc:  # files that cannot be read are problems; these are the index's own
+            raise IndexWriteError(str(self.index_dir.path), exc) from exc
         stats.elapsed = time.monotonic() - started
         return stats
 
@@ -151,8 +154,10 @@ class Indexer:
                     session.index_file(path, display)
                 self.on_progress(Progress(done, len(files), session.articles_written, display))
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.cancel()
+            if isinstance(exc, OSError):  # a full disk: give the space back now, not at the next run
+                self.index_dir.remove_debris(generation, ix, unpublished=fresh)
             raise
         stats.total_articles = session.total()
         if fresh:

@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -44,11 +45,16 @@ def default_index_dir(explicit: str | os.PathLike | None = None) -> Path:
 
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):  # a full disk must not leave the half-written copy behind
+            os.remove(tmp)
+        raise
     with contextlib.suppress(OSError):  # make the rename itself durable
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
@@ -146,11 +152,32 @@ class IndexDir:
         self.publish(self.generation(), **extra)
 
     def remove_other_generations(self, keep: str) -> None:
+        for name, generation in self._generation_files():
+            if generation != keep:
+                _remove(self.path / name)
+
+    def remove_debris(self, generation: str, ix, *, unpublished: bool) -> None:
+        """Delete what a failed write left behind: the writer's temporary files and segment
+        files no commit refers to; all of `generation` when it was never published."""
+        if unpublished:
+            for name, owner in self._generation_files():
+                if owner == generation:
+                    _remove(self.path / name)
+            return
+        from whoosh.index import TOC, clean_files
+
+        _remove(self.path / f"{generation}.tmp")
+        toc = TOC.read(ix.storage, generation)
+        clean_files(ix.storage, generation, toc.generation, toc.segments)
+
+    def _generation_files(self) -> list[tuple[str, str]]:
+        """(file name, generation) for every file of every generation, temporary ones included."""
+        found = []
         for name in os.listdir(self.path):
-            match = re.match(r"_?(g\d+)_", name)
-            if match and match[1] != keep:
-                with contextlib.suppress(OSError):
-                    os.remove(self.path / name)
+            match = re.match(r"_?(g\d+)(?:_|\.tmp$)", name)
+            if match:
+                found.append((name, match[1]))
+        return found
 
     @contextlib.contextmanager
     def write_lock(self, *, wait: bool = False, command: str = "archive-search index") -> Iterator[None]:
@@ -168,6 +195,15 @@ class IndexDir:
             yield
         finally:
             os.close(fd)  # closing releases the lock
+
+
+def _remove(path: Path) -> None:
+    """Delete a file or a directory tree, if it can be deleted."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            os.remove(path)
 
 
 def _flock(fd: int, wait: bool) -> bool:
