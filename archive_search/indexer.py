@@ -218,7 +218,9 @@ class _Session:
         self.searcher = self.ix.searcher()
         # compound=False: separate segment files are read in place; a compound file makes
         # Whoosh copy whole sub-files into memory on every open (~30 ms per search at 21k articles).
-        self.writer = self.ix.writer(limitmb=256, compound=False)
+        from .segments import FastSegmentWriter
+
+        self.writer = FastSegmentWriter(self.ix, limitmb=256, compound=False)
 
     def total(self) -> int:
         with self.ix.searcher() as searcher:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections import defaultdict
 from datetime import timezone
@@ -10,6 +11,7 @@ from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokeniz
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.support.charset import accent_map
+from whoosh.system import pack_uint
 
 from .articles import Article
 
@@ -91,9 +93,14 @@ class TitledTokenizer(RegexTokenizer):
             yield token
 
 
-# RegexTokenizer's default expression, used by the fast indexing path below.
-_WORD = re.compile(r"\w+(\.?\w+)*", re.UNICODE)
+# RegexTokenizer's default expression (its group made non-capturing, so findall gives the
+# words), used by the fast indexing path below.
+_WORDS = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
 _stemmers: dict[str, object] = {}
+# word as written -> stem. News text repeats its words, so most words are folded and stemmed
+# once per process; the bound keeps a million-article run's memory flat.
+_stem_cache: dict[str, str] = {}
+_STEM_CACHE_MAX = 300_000
 
 
 def _stemmer(language: str):
@@ -107,8 +114,16 @@ def _stemmer(language: str):
 
 
 def _stems(text: str) -> list[str]:
-    words = [m.group(0).lower().translate(accent_map) for m in _WORD.finditer(text)]
-    return _stemmer("english").stemWords(words)  # type: ignore[attr-defined]
+    words = _WORDS.findall(text)
+    cache = _stem_cache
+    new = [word for word in set(words) if word not in cache]
+    if new:
+        if len(cache) + len(new) > _STEM_CACHE_MAX:
+            cache.clear()
+            new = list(set(words))
+        folded = [word.lower().translate(accent_map) for word in new]
+        cache.update(zip(new, _stemmer("english").stemWords(folded), strict=True))  # type: ignore[attr-defined]
+    return [cache[word] for word in words]
 
 
 def index_terms(value: str, titled: bool) -> list[tuple[str, int, float]]:
@@ -142,6 +157,11 @@ class IndexedText(Positions):
         fb = self.field_boost
         for stem, poslist in poses.items():
             yield (stem, len(poslist), weights[stem] * fb, self.encode(poslist))
+
+    def encode(self, poslist):
+        # Positions.encode's bytes, with the deltas taken by a comprehension, not a loop.
+        deltas = [pos - prev for prev, pos in zip([0, *poslist], poslist, strict=False)]  # one longer
+        return pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
 
 
 def text_analyzer():

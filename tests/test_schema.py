@@ -35,3 +35,47 @@ def test_fast_terms_equal_analyzer_terms_for_title_and_body(title, body):
 def test_fast_terms_examples(value):
     for titled in (True, False):
         assert index_terms(value, titled) == analyzed(value, titled)
+
+
+def test_stem_cache_overflow_gives_the_same_terms(monkeypatch):
+    import archive_search.schema as schema
+
+    monkeypatch.setattr(schema, "_STEM_CACHE_MAX", 3)
+    text = "Tenants running meetings ran; landlords' buildings rented. Café owners cafés"
+    assert index_terms(text, False) == analyzed(text, False)
+    assert len(schema._stem_cache) <= 10
+
+
+def test_fast_segment_writer_writes_the_same_segment_as_whoosh(tmp_path):
+    """The writer with lengths in memory gives byte-for-byte Whoosh's own segment files."""
+    from conftest import DATA
+    from whoosh.index import create_in
+    from whoosh.writing import SegmentWriter
+
+    from archive_search.readers import parse_bytes
+    from archive_search.schema import build_schema, document_fields
+    from archive_search.segments import FastSegmentWriter
+
+    articles = [
+        item
+        for path in sorted((DATA).rglob("*"))
+        if path.is_file() and path.suffix in (".txt", ".html", ".jsonl", ".json")
+        for item in parse_bytes(path.read_bytes(), str(path))
+        if not hasattr(item, "reason")
+    ]
+    assert len(articles) > 20
+    files = {}
+    for name, writer_class in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = create_in(str(folder), build_schema())
+        writer = writer_class(ix, compound=False)
+        for article in articles:
+            writer.add_document(**document_fields(article, None))
+        writer.commit()
+        files[name] = {
+            p.name.split(".", 1)[1]: p.read_bytes() for p in folder.iterdir() if "." in p.name and ".toc" not in p.name
+        }
+    assert files["fast"].keys() == files["whoosh"].keys() and "pst" in files["fast"]
+    for kind, data in files["whoosh"].items():
+        assert files["fast"][kind] == data, kind
