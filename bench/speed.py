@@ -14,12 +14,21 @@ process next to `python -c pass` (interleaved), and per-query latency in-process
 for the three engines (top 10 with snippets). Figures are medians of --runs.
 Tables go to stdout, progress to stderr. Needs `pip install tantivy` for the
 Tantivy column (skipped with a note otherwise); Unix only (os.wait4).
+
+The product's whole-process timings (builds and searches) run in a virtualenv made in
+the work directory with the project installed the Quick start way (`pip install .`:
+not editable, byte-compiled), and `python -c pass` is that virtualenv's interpreter.
+An editable install adds an import hook to every start of its interpreter (about 8 ms,
+reference included) and, with PYTHONDONTWRITEBYTECODE set, compiles the package from
+source on every start: both distort the ratio. `--this-env` measures the current
+environment instead (no package index needed).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import importlib.util
 import json
 import os
@@ -64,6 +73,8 @@ QUERIES = [
     "natural gas pipeline",
 ]
 Search = Callable[[str], int]
+# The interpreter the product's whole-process timings run with (see the module docstring).
+PYTHON = Path(sys.executable)
 
 
 @dataclass
@@ -160,9 +171,36 @@ def maxrss_mb(maxrss: int) -> float:
     return maxrss / 2**20 if sys.platform == "darwin" else maxrss / 1024
 
 
+def source_digest() -> str:
+    """A digest of what `pip install .` installs, to know when the bench's virtualenv is stale."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in [ROOT / "pyproject.toml", *sorted((ROOT / "archive_search").rglob("*.py"))]:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def installed_python(work: Path) -> Path:
+    """The interpreter of WORK/venv, holding the project as the README's Quick start installs it."""
+    venv = work / "venv"
+    python = venv / "bin" / "python"
+    stamp = venv / "archive-search-source.txt"
+    digest = source_digest()
+    if python.is_file() and stamp.is_file() and stamp.read_text() == digest:
+        return python
+    note(f"installing the project into {venv} (pip install ., as the Quick start does)")
+    shutil.rmtree(venv, ignore_errors=True)
+    for cmd in ([sys.executable, "-m", "venv", str(venv)], [str(python), "-m", "pip", "install", "-q", str(ROOT)]):
+        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        if done.returncode:
+            tail = " | ".join(done.stderr.decode(errors="replace").strip().splitlines()[-3:])
+            raise BenchError(f"{' '.join(cmd[:4])} … failed: {tail}; or run with --this-env")
+    stamp.write_text(digest)
+    return python
+
+
 def build_command(engine: str, corpus: Path, target: Path) -> tuple[list[str], tuple[int, ...]]:
     if engine == PRODUCT:
-        cmd = [sys.executable, "-m", "archive_search", "index", str(corpus), "--index", str(target), "--quiet"]
+        cmd = [str(PYTHON), "-m", "archive_search", "index", str(corpus), "--index", str(target), "--quiet"]
         return cmd, (0, 2)  # 2: some inputs warned or failed
     mode = "fts5" if engine == FTS5 else "tantivy"
     script = str(Path(__file__).resolve())
@@ -199,15 +237,14 @@ def measure_reindex(corpus: Path, ix: Path, runs: int) -> list[float]:
 
 
 def cli_commands(ix: Path) -> dict[str, Callable[[str], list[str]]]:
-    """The reference and the ways of running `archive-search search` as a whole process."""
-    commands: dict[str, Callable[[str], list[str]]] = {
-        "python -c pass": lambda q: [sys.executable, "-c", "pass"],
-        "python -m archive_search": lambda q: [sys.executable, "-m", "archive_search", *search_args(q, ix)],
+    """The reference and `archive-search search` as a whole process, from the same interpreter."""
+    script = PYTHON.with_name("archive-search")
+    if not (script.is_file() and os.access(script, os.X_OK)):
+        raise BenchError(f"no archive-search script next to {PYTHON}; install the project (pip install .)")
+    return {
+        "python -c pass": lambda q: [str(PYTHON), "-c", "pass"],
+        "archive-search": lambda q: [str(script), *search_args(q, ix)],
     }
-    script = Path(sys.executable).with_name("archive-search")
-    if script.is_file() and shutil.which(str(script)):
-        commands["archive-search script"] = lambda q: [str(script), *search_args(q, ix)]
-    return commands
 
 
 def search_args(query: str, ix: Path) -> list[str]:
@@ -423,7 +460,7 @@ def machine_line(articles: int, files: int | None, build_runs: int | None, query
     return (
         f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; corpus: {corpus}; "
         f"{builds}searches: median and p90 over {len(QUERIES)} queries of each query's median "
-        f"of {plural(query_runs, 'run')} (+1 warm-up)"
+        f"of {plural(query_runs, 'run')} (+1 warm-up); product run by {PYTHON}"
     )
 
 
@@ -447,7 +484,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--query-runs", type=int, help="runs of each search (overrides --runs)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--skip-build", action="store_true", help="reuse the indexes in --work DIR; time searches only")
-    parser.add_argument("--work", type=Path, help="keep the indexes here (DIR/ix, DIR/fts5.db, DIR/tantivy)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        help="keep the indexes and the virtualenv here (DIR/ix, DIR/fts5.db, DIR/tantivy, DIR/venv)",
+    )
+    parser.add_argument(
+        "--this-env", action="store_true", help="time the product as installed in this environment (no new virtualenv)"
+    )
     parser.add_argument("--_build", choices=["fts5", "tantivy"], help=argparse.SUPPRESS)
     parser.add_argument("--_target", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -481,6 +525,8 @@ def searches_for(paths: dict[str, Path]) -> dict[str, Search]:
 
 
 def bench(args: argparse.Namespace, work: Path, with_tantivy: bool) -> None:
+    global PYTHON
+    PYTHON = Path(sys.executable) if args.this_env else installed_python(work)
     paths = engine_paths(work, with_tantivy)
     if args.skip_build:
         for engine in [e for e, path in paths.items() if e != PRODUCT and not path.exists()]:
