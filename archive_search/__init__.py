@@ -9,36 +9,54 @@ import warnings
 __version__ = "0.1.0"
 
 
-def _defer_urllib_request() -> None:
-    """Whoosh 2.7's compat module imports urllib.request for a download helper nothing here
-    uses, and with it http.client, email and ssl: about 17 ms of every start. Stand in a
-    module that imports the real one the first time anything in it is used."""
-    if "urllib.request" in sys.modules:
+def _defer(module: str, functions: tuple[str, ...], why: str) -> None:
+    """Stand in for `module` until something in it is used, then import the real one.
+
+    `functions` are the names other modules bind with `from module import name` at their
+    own import time: the stand-in gives them wrappers that load the real module on call."""
+    if module in sys.modules:
         return
-    import urllib
+    parent_name, _, child = module.rpartition(".")
 
     def load(name: str):
         if name.startswith("__"):  # the import system probing for __path__ and the like
             raise AttributeError(name)
-        if sys.modules.get("urllib.request") is stand_in:
-            del sys.modules["urllib.request"]
+        if sys.modules.get(module) is stand_in:
+            del sys.modules[module]
         import importlib
 
-        real = importlib.import_module("urllib.request")
-        urllib.request = real  # type: ignore[attr-defined]
+        real = importlib.import_module(module)
+        parent = sys.modules.get(parent_name)
+        if parent is not None:
+            setattr(parent, child, real)
         return getattr(real, name)
 
-    def urlretrieve(*args, **kwargs):
-        return load("urlretrieve")(*args, **kwargs)
+    def wrapper(name: str):
+        def call(*args, **kwargs):
+            return load(name)(*args, **kwargs)
 
-    stand_in = types.ModuleType("urllib.request", "Imported on first use (see archive_search/__init__.py).")
+        call.__name__ = name
+        return call
+
+    stand_in = types.ModuleType(module, f"Imported on first use (archive_search/__init__.py): {why}")
     stand_in.__getattr__ = load  # type: ignore[attr-defined]
-    stand_in.urlretrieve = urlretrieve  # type: ignore[attr-defined]
-    sys.modules["urllib.request"] = stand_in
-    urllib.request = stand_in  # type: ignore[attr-defined]
+    for name in functions:
+        setattr(stand_in, name, wrapper(name))
+    sys.modules[module] = stand_in
+    parent = sys.modules.get(parent_name)
+    if parent is not None:
+        setattr(parent, child, stand_in)
 
 
-_defer_urllib_request()
+# Whoosh 2.7 imports these at start-up for features this program does not use on its
+# usual paths; together about 22 ms of every start (python -X importtime).
+_defer(
+    "urllib.request",
+    ("urlretrieve",),
+    "Whoosh's compat module imports it for a download helper; it brings http.client, email and ssl",
+)
+_defer("whoosh.lang.morph_en", ("variations",), "Whoosh's Variations query (not used) compiles ~800 regexes")
+_defer("whoosh.lang.porter", ("stem",), "Whoosh's Porter stemmer; this program stems with PyStemmer")
 
 # Whoosh 2.7.4's modules carry invalid-escape SyntaxWarnings when compiled from
 # source (compile-time warnings name the file, hence the path pattern), and a

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
-from email.utils import parsedate_to_datetime
 
 _MONTHS = {
     name: number
@@ -120,6 +119,8 @@ def parse_datetime(value: object, tz: tzinfo = timezone.utc) -> datetime | None:
         return _aware(moment, tz) if moment else None
     if text.isascii() and text.isdigit():  # str.isdigit() is also true for '²'
         return parse_datetime(int(text), tz)
+    from email.utils import parsedate_to_datetime  # here: the email package costs ~4 ms a start
+
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):

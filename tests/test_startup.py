@@ -20,7 +20,7 @@ def imported_modules(*args: str, index) -> set[str]:
 def test_piped_search_skips_rich_pydantic_and_the_network_stack(sample_index):
     modules = imported_modules("search", "bike lane", "--format", "jsonl", index=sample_index)
     assert "whoosh.searching" in modules  # the measurement works
-    for heavy in ("rich.console", "pydantic", "http.client", "ssl", "email.parser"):
+    for heavy in ("rich.console", "pydantic", "http.client", "ssl", "email.parser", "email.utils"):
         assert heavy not in modules, f"{heavy} imported by a piped search"
 
 
@@ -39,3 +39,24 @@ def test_urllib_request_still_works_after_import():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["http://example.invalid/", "True"]
+
+
+def test_deferred_whoosh_modules_load_on_first_use():
+    """The stand-ins give the same answers as Whoosh imported without them."""
+    use = (
+        "from whoosh.analysis import StemmingAnalyzer\n"
+        "from whoosh.lang.morph_en import variations\n"
+        "import whoosh.lang.porter as porter\n"
+        "print([t.text for t in StemmingAnalyzer()('running ponies caresses')])\n"
+        "print(sorted(variations('render'))[:5], porter.stem('generalizations'))\n"
+    )
+    deferred = subprocess.run([sys.executable, "-c", "import archive_search\n" + use], capture_output=True, text=True)
+    plain = subprocess.run([sys.executable, "-c", use], capture_output=True, text=True)
+    assert deferred.returncode == 0 and plain.returncode == 0, deferred.stderr + plain.stderr
+    assert "poni" in plain.stdout and deferred.stdout == plain.stdout
+
+
+def test_piped_search_defers_unused_whoosh_modules(sample_index):
+    modules = imported_modules("search", "bike lane", "--format", "jsonl", index=sample_index)
+    loaded = [m for m in ("whoosh.lang.morph_en", "whoosh.lang.porter") if m in modules]
+    assert loaded == [], f"imported by a piped search: {loaded}"
