@@ -8,6 +8,21 @@ import warnings
 
 __version__ = "0.1.0"
 
+EXIT_INTERRUPTED = 130
+
+
+def console_main() -> None:
+    """The archive-search command. Ctrl-C while it is still starting (importing its
+    modules takes a good part of a short run) exits 130 with one line, as later does."""
+    try:
+        from .cli import main
+
+        status = main()
+    except KeyboardInterrupt:
+        sys.stderr.write("archive-search: interrupted before it started; nothing was changed\n")
+        status = EXIT_INTERRUPTED
+    sys.exit(status)
+
 
 def _defer(module: str, functions: tuple[str, ...], why: str) -> None:
     """Stand in for `module` until something in it is used, then import the real one.

@@ -1,3 +1,3 @@
-from archive_search.cli import run
+from archive_search import console_main
 
-run()
+console_main()

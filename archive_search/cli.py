@@ -62,6 +62,11 @@ def err(message: str) -> None:
     sys.stderr.flush()
 
 
+# Whoosh's writer uses one core; with --jobs 2 a helper process writes a segment of its own
+# (archive_search/segments.py). Helpers are POSIX-only (their pipes are polled with select).
+DEFAULT_JOBS = min(2, os.cpu_count() or 1) if os.name == "posix" else 1
+
+
 def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
     """Map the library's exceptions, Ctrl-C and a closed pipe to messages and exit statuses."""
 
@@ -141,6 +146,13 @@ def index(
         min=1,
         help="Commit after this many articles: an interrupted run keeps what was committed.",
     ),
+    jobs: int = typer.Option(
+        DEFAULT_JOBS,
+        "--jobs",
+        "-j",
+        min=1,
+        help="Processes writing the index (large runs only; 1 = this process alone).",
+    ),
 ) -> None:
     """Index article files: DNAinfo text, JSON/JSONL, HTML pages, Reuters SGML.
 
@@ -172,6 +184,7 @@ def index(
         on_problem=on_problem,
         on_progress=progress.update if progress else None,
         commit_every=commit_every,
+        jobs=jobs,
     )
     try:
         with progress if progress is not None else _nothing():

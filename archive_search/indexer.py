@@ -30,6 +30,8 @@ STDIN = "-"
 STDIN_PATH = "<stdin>"
 # Commit at least this often, so that a long first run interrupted late keeps most of its work.
 COMMIT_EVERY_ARTICLES = 50_000
+# Helpers start after this many articles in one commit: a small update is not worth a process.
+HELPERS_AFTER = 1_000
 
 
 @dataclass
@@ -107,6 +109,7 @@ class Indexer:
         on_problem: Callable[[Problem], None] | None = None,
         on_progress: Callable[[Progress], None] | None = None,
         commit_every: int = COMMIT_EVERY_ARTICLES,
+        jobs: int = 1,
     ) -> None:
         self.index_dir = index_dir
         self.rebuild = rebuild
@@ -114,6 +117,7 @@ class Indexer:
         self.on_problem = on_problem or (lambda problem: None)
         self.on_progress = on_progress or (lambda progress: None)
         self.commit_every = commit_every
+        self.jobs = max(1, jobs)
 
     # -- the run -------------------------------------------------------------
 
@@ -218,9 +222,15 @@ class _Session:
         self.searcher = self.ix.searcher()
         # compound=False: separate segment files are read in place; a compound file makes
         # Whoosh copy whole sub-files into memory on every open (~30 ms per search at 21k articles).
-        from .segments import FastSegmentWriter
+        from .segments import ParallelSegmentWriter
 
-        self.writer = FastSegmentWriter(self.ix, limitmb=256, compound=False)
+        self.writer = ParallelSegmentWriter(
+            self.ix,
+            helpers=self.indexer.jobs - 1,
+            start_after=min(HELPERS_AFTER, max(1, self.indexer.commit_every // 2)),
+            limitmb=256,
+            compound=False,
+        )
 
     def total(self) -> int:
         with self.ix.searcher() as searcher:

@@ -447,19 +447,21 @@ def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]
     typed = sum(1 for fieldname, _ in q.iter_all_terms() if fieldname == "body")
     if not typed:
         return ranked
-    words = {docnum: _indexed_words(searcher, docnum) for docnum, _ in ranked}
+    stored = {docnum: searcher.stored_fields(docnum) for docnum, _ in ranked}
+    words = {docnum: _indexed_words(fields) for docnum, fields in stored.items()}
     terms = _feedback_terms(searcher, [(words[d], score) for d, score in ranked[:FEEDBACK_DOCS]])
     if not terms:
         return ranked
     extra = _bm25_scores(searcher, terms, words)
     own = QUERY_SHARE / typed
     rescored = [(d, own * s + (1 - QUERY_SHARE) * extra.get(d, 0.0)) for d, s in ranked]
-    return sorted(rescored, key=lambda item: -item[1])
+    # Equal scores in id order, not document-number order: the same archive indexed again
+    # (with --jobs, into differently shared segments) ranks the same.
+    return sorted(rescored, key=lambda item: (-item[1], stored[item[0]].get("id", "")))
 
 
-def _indexed_words(searcher, docnum: int) -> dict[str, float]:
+def _indexed_words(stored: dict) -> dict[str, float]:
     """{stem: weight} of an article's body field, as the index holds it (title words weighted)."""
-    stored = searcher.stored_fields(docnum)
     weights: dict[str, float] = defaultdict(float)
     for stem, _, boost in index_terms(f"{stored.get('title', '')}{TITLE_END}{stored.get('body', '')}", True):
         weights[stem] += boost
