@@ -11,9 +11,28 @@ __version__ = "0.1.0"
 EXIT_INTERRUPTED = 130
 
 
+_interrupted_in_finalizer = False
+
+
+def interrupted_in_finalizer() -> bool:
+    """Whether a Ctrl-C landed inside a finalizer (__del__), where Python cannot raise it."""
+    return _interrupted_in_finalizer
+
+
+def _unraisable(info) -> None:
+    # Python prints a traceback for an exception it cannot raise, such as a KeyboardInterrupt
+    # arriving while Whoosh's lock finalizer runs. Note it instead; long runs check for it.
+    global _interrupted_in_finalizer
+    if info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
+        _interrupted_in_finalizer = True
+        return
+    sys.__unraisablehook__(info)
+
+
 def console_main() -> None:
     """The archive-search command. Ctrl-C while it is still starting (importing its
     modules takes a good part of a short run) exits 130 with one line, as later does."""
+    sys.unraisablehook = _unraisable
     try:
         from .cli import main
 

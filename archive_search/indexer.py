@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from . import interrupted_in_finalizer
 from .articles import Article
 from .errors import IndexWriteError, InputError
 from .readers import MAX_FILE_BYTES, Problem, parse_bytes, parse_jsonl_lines
@@ -157,6 +158,8 @@ class Indexer:
                 else:
                     session.index_file(path, display)
                 self.on_progress(Progress(done, len(files), session.articles_written, display))
+                if interrupted_in_finalizer():
+                    raise KeyboardInterrupt
             session.commit()
         except BaseException as exc:
             session.cancel()
