@@ -15,7 +15,7 @@ from typing import Callable, List, Optional
 
 import typer
 
-from . import __version__
+from . import EXIT_INTERRUPTED, __version__
 from .errors import ArchiveSearchError
 from .render import ColorMode, OutputFormat, Terminal, safe
 
@@ -27,7 +27,7 @@ class Exit(enum.IntEnum):
     NO_MATCH = 1  # the search ran and nothing matched (or: unknown id)
     ERROR = 2  # bad usage, bad input, missing or unreadable index
     LOCKED = 75  # EX_TEMPFAIL: another indexer holds the lock
-    INTERRUPTED = 130  # Ctrl-C
+    INTERRUPTED = EXIT_INTERRUPTED  # Ctrl-C (130)
 
 
 class SortOrder(str, enum.Enum):

@@ -95,6 +95,10 @@ class HelperError(OSError):
     """A helper process failed; carries its errno when the cause was an OSError (disk full)."""
 
 
+def _helper_gone() -> HelperError:
+    return HelperError(0, "a helper process ended unexpectedly; run again with --jobs 1")
+
+
 class ParallelSegmentWriter(FastSegmentWriter):
     """FastSegmentWriter that shares the documents with up to `helpers` helper processes.
 
@@ -182,7 +186,6 @@ class _Helper:
 
     def __init__(self, folder: str, indexname: str, limitmb: int) -> None:
         import subprocess
-        import sys
 
         self.backlog = 0
         self.proc = subprocess.Popen(
@@ -204,7 +207,7 @@ class _Helper:
         import select
 
         while select.select([self._from], [], [], 0)[0]:
-            self._handle(_recv(self._from))
+            self._receive()
 
     def finish(self) -> None:
         _send(self._to, ("finish",))
@@ -212,13 +215,18 @@ class _Helper:
     def segment(self):
         """Wait for the helper's segment (None if it wrote no documents)."""
         while True:
-            message = self._handle(_recv(self._from))
+            message = self._receive()
             if message[0] == "segment":
                 self.proc.stdin.close()
                 self.proc.wait()
                 return message[1]
 
-    def _handle(self, message: tuple) -> tuple:
+    def _receive(self) -> tuple:
+        """The helper's next message; a helper that died says so as HelperError."""
+        try:
+            message = _recv(self._from)
+        except EOFError:
+            raise _helper_gone() from None
         if message[0] == "ack":
             self.backlog -= 1
         elif message[0] == "error":
@@ -257,7 +265,7 @@ def _send(fd: int, message: tuple) -> None:
         try:
             written = os.write(fd, view)
         except BrokenPipeError:
-            raise HelperError(0, "a helper process ended unexpectedly; run again with --jobs 1") from None
+            raise _helper_gone() from None
         view = view[written:]
 
 

@@ -237,3 +237,21 @@ def test_two_jobs_index_the_same_archive_as_one(corpus, tmp_path):
         )
     assert results["1"][0] == 1 and results["2"][0] == 2  # the helper wrote a segment of its own
     assert results["1"][1:] == results["2"][1:] == (FILES * PER_FILE, results["1"][2])
+
+
+def test_a_helper_dying_mid_run_is_one_clear_error(corpus, tmp_path):
+    index = tmp_path / "index"
+    proc = start_index(corpus, index, "--commit-every", "100000", "--jobs", "2")
+    deadline = time.monotonic() + 60
+    while not helper_processes(index) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    helpers = helper_processes(index)
+    if not helpers:
+        proc.communicate(timeout=60)
+        pytest.skip("the run ended before its helper could be caught")
+    os.kill(helpers[0], signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=120)
+    text = stderr.decode()
+    assert_no_traceback(text)
+    assert proc.returncode == 2, text
+    assert "a helper process ended unexpectedly; run again with --jobs 1" in text
