@@ -40,6 +40,11 @@ def console_main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("archive-search: interrupted before it started; nothing was changed\n")
         status = EXIT_INTERRUPTED
+    # The work is done and its status decided: a Ctrl-C now, while Python tears down (when
+    # it has put back the default handler), would end the process by the signal instead.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(status)
 
 
