@@ -19,6 +19,7 @@ from whoosh import query as wq
 
 from .articles import Article
 from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError, QueryError
+from .firstpass import first_pass
 from .query import STOPWORDS, Filters, ParsedQuery, parse_query
 from .schema import TITLE_END, index_terms
 from .store import IndexDir
@@ -37,10 +38,13 @@ class LuceneBM25(scoring.BM25F):
     """Whoosh's BM25 with Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)).
 
     Whoosh's own idf, log(N / (df + 1)) + 1, gives words found in most articles a weight
-    of about 1 where this gives them nearly 0, which matters for long, wordy queries."""
+    of about 1 where this gives them nearly 0, which matters for long, wordy queries.
+    N counts deleted articles, as df does (as Lucene's maxDoc does): with N the live
+    articles only, a common word's idf went below 0 once an update had replaced enough
+    articles, and Whoosh's search then dropped most matches."""
 
     def idf(self, searcher, fieldname, text):
-        n = searcher.doc_count()
+        n = searcher.doc_count_all()
         df = searcher.doc_frequency(fieldname, text)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
@@ -269,18 +273,27 @@ class Archive:
             raise QueryError("empty query: give some words to search for, or a filter such as --author")
         with self._searcher() as searcher:
             q = parsed.query
+            found = None  # matching articles, when known without extra work
             if sort != "relevance":
                 results = searcher.search(q, limit=offset + limit or 1, sortedby="published", reverse=sort == "newest")
                 ranked = [(hit.docnum, hit.score or 0.0) for hit in results[offset : offset + limit]] if limit else []
             else:
                 depth = max(offset + limit, RERANK_DEPTH) if feedback else offset + limit
-                results = searcher.search(q, limit=depth or 1)
-                ranked = [(hit.docnum, hit.score or 0.0) for hit in results] if limit else []
+                fast = first_pass(searcher, q, depth if limit else 0)
+                if fast is not None:
+                    ranked, found = fast
+                else:
+                    results = searcher.search(q, limit=depth or 1)
+                    ranked = [(hit.docnum, hit.score or 0.0) for hit in results] if limit else []
                 if feedback and len(ranked) > 1:
                     ranked = _rerank_with_feedback(searcher, q, ranked)
                 ranked = ranked[offset : offset + limit]
-            total = len(results) if count else None
-            matched = bool(total) if count else results.scored_length() > 0
+            if found is None:
+                found = len(results) if count else None
+                matched = bool(found) if count else results.scored_length() > 0
+            else:
+                matched = found > 0
+            total = found if count else None
             words = _highlight_words(searcher, q) if snippets else None
             hits = [
                 self._hit(searcher, rank, docnum, score, words)

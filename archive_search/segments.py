@@ -12,11 +12,24 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import sys
 
+from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
+
+
+def _dumps(obj, protocol=None) -> bytes:
+    return pickle.dumps(obj, 4)
+
+
+# Whoosh 2.7.4 pickles posting blocks with protocol 2, which writes an array as a list of
+# numbers and each bytes value as a call to codecs.encode: reading one block of a common
+# word built some 400 Python objects. Protocol 4 writes both as raw bytes; Whoosh's reader
+# (pickle.loads) reads either, so indexes written before this stay readable.
+whoosh3.dumps = _dumps
 
 
 class FastSegmentWriter(SegmentWriter):

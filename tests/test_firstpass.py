@@ -1,0 +1,198 @@
+"""The first pass of a ranked search (firstpass.py) scores every match exactly as Whoosh's
+own BM25F does: same articles, same scores, same count, deleted articles left out."""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+import random
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import query as wq
+
+from archive_search.indexer import Indexer
+from archive_search.search import K1, Archive, B, LuceneBM25
+from archive_search.store import IndexDir
+
+# Invented words with made-up frequencies: a few common, most rare, as in news text.
+WORDS = "tram ferry pier bakery rent tenant council budget school flood park mural garden harbor".split()
+COMMON = ["the", "and", "block", "city", "said"]
+AUTHORS = ["Ada Brennan", "Tomas Quill", "Rosa Ferry", "Ike Harbor"]
+
+
+def _article(rng: random.Random, n: int, tag: str) -> dict:
+    def words(k: int) -> str:
+        return " ".join(rng.choice(COMMON) if rng.random() < 0.4 else rng.choice(WORDS) for _ in range(k))
+
+    return {
+        "id": f"{tag}-{n}",
+        "title": words(rng.randint(2, 6)).capitalize(),
+        "author": rng.choice(AUTHORS),
+        "body": words(rng.randint(5, 120)) + ".",
+    }
+
+
+def _write(path: Path, records: list[dict]) -> None:
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Archive:
+    """Three segments, one of them with deleted articles (its file changed and re-indexed)."""
+    folder = tmp_path_factory.mktemp("firstpass")
+    rng = random.Random(7)
+    index = IndexDir(folder / "index")
+    first, second, third = folder / "a.jsonl", folder / "b.jsonl", folder / "c.jsonl"
+    _write(first, [_article(rng, n, "a") for n in range(150)])
+    Indexer(index).run([str(first)])
+    _write(second, [_article(rng, n, "b") for n in range(150)])
+    Indexer(index).run([str(first), str(second)])
+    _write(first, [_article(rng, n, "a2") for n in range(40)])  # a's 150 articles are deleted
+    _write(third, [_article(rng, n, "c") for n in range(60)])
+    stats = Indexer(index).run([str(first), str(second), str(third)])
+    assert stats.total_articles == 250
+    archive = Archive(index)
+    assert len(archive.ix._segments()) >= 2 and archive.ix.reader().has_deletions()
+    return archive
+
+
+def _whoosh_scores(archive: Archive, text: str) -> dict[str, float]:
+    """Every match's score by Whoosh's own matchers: each word's scores, added up.
+
+    Whoosh's search for the whole OR would do, but this leaves out its matcher tree and its
+    block-skipping, which drops matches when scores can be negative."""
+    q = archive.parse(text).query
+    terms = [q] if isinstance(q, wq.Term) else q.subqueries
+    scores: dict[str, float] = {}
+    with archive.ix.searcher(weighting=LuceneBM25(B=B, K1=K1)) as searcher:
+        for term in terms:
+            assert isinstance(term, wq.Term), text
+            for hit in searcher.search(term, limit=None, optimize=False):
+                key = searcher.stored_fields(hit.docnum)["id"]
+                scores[key] = scores.get(key, 0.0) + hit.score
+    return scores
+
+
+def _whoosh_count(archive: Archive, text: str) -> int:
+    with archive.ix.searcher(weighting=LuceneBM25(B=B, K1=K1)) as searcher:
+        return len(searcher.search(archive.parse(text).query, limit=None, optimize=False))
+
+
+def _check(archive: Archive, text: str, limit: int = 25) -> None:
+    expected = _whoosh_scores(archive, text)
+    result = archive.search(text, limit=limit, snippets=False, feedback=False)
+    assert result.total == len(expected)
+    assert all(not hit.id.startswith("a-") for hit in result.hits), "a deleted article was found"
+    best = sorted(expected.values(), reverse=True)[:limit]
+    assert [hit.score for hit in result.hits] == pytest.approx(best, rel=1e-9)
+    for hit in result.hits:
+        assert hit.score == pytest.approx(expected[hit.id], rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tram",
+        "ferry pier",
+        "rent tenant council",
+        "the block",
+        "brennan",
+        "harbor^3 garden",
+        "title:mural flood",
+        "zzz",
+    ],
+)
+def test_examples_score_as_whoosh_does(archive, text):
+    _check(archive, text)
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([*WORDS, *COMMON, "quill", "nowhere", "title:school", "author:rosa"]),
+            st.sampled_from(["", "^2", "^0.5"]),
+        ),
+        min_size=1,
+        max_size=7,
+    ),
+    st.integers(min_value=1, max_value=120),
+)
+def test_any_plain_query_scores_as_whoosh_does(archive, words, limit):
+    _check(archive, " ".join(word + boost for word, boost in words), limit)
+
+
+def test_equal_scores_rank_in_index_order(archive):
+    order = {"b": 0, "a2": 1, "c": 2}  # the files' indexing order; articles in file order
+    result = archive.search("tram", limit=200, snippets=False, feedback=False)
+    keys = [(-hit.score, order[hit.id.split("-")[0]], int(hit.id.split("-")[1])) for hit in result.hits]
+    assert keys == sorted(keys) and len({hit.score for hit in result.hits}) < len(keys)
+
+
+def test_every_article_with_any_of_the_words_is_found(archive):
+    """With idf below 0 for common words (deleted articles counted in df, not in N), Whoosh's
+    search found 34 of these 242 articles, sorted by date 33."""
+    texts = {}
+    with archive.ix.searcher() as searcher:
+        for stored in searcher.all_stored_fields():
+            words = set(f"{stored['title']} {stored['body']}".lower().replace(".", "").split())
+            texts[stored["id"]] = words | {"ferry"} if "Rosa Ferry" in stored["authors"] else words
+    expected = {key for key, words in texts.items() if {"ferry", "pier"} & words}
+    for sort in ("relevance", "newest"):
+        result = archive.search("ferry pier", limit=1000, snippets=False, sort=sort)
+        assert {hit.id for hit in result.hits} == expected and result.total == len(expected) == 242
+    assert all(hit.score > 0 for hit in result.hits)
+
+
+def test_other_queries_are_left_to_whoosh(archive):
+    """Phrases, wildcards and filters are not plain ORs of words: Whoosh ranks them."""
+    assert archive.search('"block city"', feedback=False).total == _whoosh_count(archive, '"block city"') > 0
+    assert archive.search("tra*", feedback=False).total == _whoosh_count(archive, "tra*") > 0
+
+
+def _block_protocols(index: Path, word: bytes) -> set[int]:
+    """The pickle protocol of each stored posting block of a body word."""
+    archive = Archive(index)
+    protocols = set()
+    with archive.ix.searcher() as searcher:
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            if ("body", word) not in reader:
+                continue
+            matcher = reader._terms.matcher("body", word, searcher.schema["body"].format)
+            while matcher.is_active():
+                raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+                data = zlib.decompress(raw) if matcher._compression else raw
+                protocols.add(data[1])  # PROTO opcode, then the protocol number
+                matcher._next_block()
+    return protocols
+
+
+def test_posting_blocks_are_written_with_pickle_protocol_4(archive):
+    assert _block_protocols(archive.index_dir.path, b"the") == {4}
+
+
+def test_indexes_with_whoosh_protocol_2_blocks_read_the_same(tmp_path, monkeypatch):
+    """Indexes written before the change (protocol 2 blocks) rank exactly as new ones."""
+    from whoosh.codec import whoosh3
+
+    rng = random.Random(3)
+    feed = tmp_path / "feed.jsonl"
+    _write(feed, [_article(rng, n, "p") for n in range(200)])
+    new = IndexDir(tmp_path / "new")
+    Indexer(new).run([str(feed)])
+    monkeypatch.setattr(whoosh3, "dumps", lambda obj, protocol=2: pickle.dumps(obj, 2))
+    old = IndexDir(tmp_path / "old")
+    Indexer(old).run([str(feed)])
+    monkeypatch.undo()
+    assert _block_protocols(old.path, b"the") == {2} and _block_protocols(new.path, b"the") == {4}
+    for text in ("the tram", "ferry pier school", "said"):
+        a = Archive(old).search(text, limit=50, snippets=False)
+        b = Archive(new).search(text, limit=50, snippets=False)
+        assert [(h.id, h.score) for h in a.hits] == [(h.id, h.score) for h in b.hits]
+        assert a.total == b.total and not math.isnan(a.hits[0].score)
