@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import heapq
 from itertools import accumulate
-from operator import itemgetter
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
@@ -40,26 +39,37 @@ def first_pass(searcher, q: wq.Query, depth: int) -> tuple[list[tuple[int, float
     schema = searcher.schema
     if terms is None or any(t.fieldname in schema and not schema[t.fieldname].scorable for t in terms):
         return None
+    reader = searcher.reader()
+    found = [(term, key) for term in terms if (key := _term_key(searcher, term)) in reader]
+    # The most frequent word first: its scores go into the empty dict whole (in C), and the
+    # rarer words' scores, fewer, are added to them one by one.
+    found.sort(key=lambda item: -reader.doc_frequency(*item[1]))
     scores: dict[int, float] = {}
-    for term in terms:
-        _add_term(searcher, term, scores)
-    top = heapq.nlargest(depth, scores.items(), key=itemgetter(1)) if depth else []
-    top.sort(key=lambda item: (-item[1], item[0]))
-    return top, len(scores)
+    for term, (_, btext) in found:
+        _add_term(searcher, term, btext, scores)
+    if not depth or not scores:
+        return [], len(scores)
+    # The depth-th best score first (floats alone compare fastest), then what reaches it.
+    cutoff = heapq.nlargest(depth, scores.values())[-1]
+    best = [item for item in scores.items() if item[1] >= cutoff]
+    best.sort(key=lambda item: (-item[1], item[0]))
+    return best[:depth], len(scores)
 
 
-def _add_term(searcher, term: wq.Term, scores: dict[int, float]) -> None:
+def _term_key(searcher, term: wq.Term) -> tuple[str, bytes] | None:
+    """(field, indexed bytes) of a term; None when the field or the text cannot be indexed."""
+    if term.fieldname not in searcher.schema:
+        return None
+    try:
+        return term.fieldname, searcher.schema[term.fieldname].to_bytes(term.text)
+    except ValueError:
+        return None
+
+
+def _add_term(searcher, term: wq.Term, btext: bytes, scores: dict[int, float]) -> None:
     """Add one term's BM25 contribution to every article it occurs in."""
     fieldname, boost = term.fieldname, term.boost
-    if fieldname not in searcher.schema:
-        return
     field = searcher.schema[fieldname]
-    try:
-        btext = field.to_bytes(term.text)
-    except ValueError:
-        return
-    if (fieldname, btext) not in searcher.reader():
-        return
     weighting = searcher.weighting
     k1 = weighting.K1
     b = weighting._field_B.get(fieldname, weighting.B)
@@ -69,6 +79,7 @@ def _add_term(searcher, term: wq.Term, scores: dict[int, float]) -> None:
     norms = [k1 * ((1 - b) + b * byte_to_length(lb) / avgfl) for lb in range(256)]
     k1p1 = k1 + 1
     get = scores.get
+    first = not scores
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         if (fieldname, btext) not in reader:
@@ -76,11 +87,20 @@ def _add_term(searcher, term: wq.Term, scores: dict[int, float]) -> None:
         lengths = _length_bytes(reader, fieldname)
         deleted = reader._perdoc.deleted_docs() if reader.has_deletions() else ()
         for ids, weights in _blocks(reader, fieldname, btext, field.format):
-            for docnum, tf in zip(ids, weights, strict=True):
-                if deleted and docnum in deleted:
-                    continue
-                key = docnum + offset
-                scores[key] = get(key, 0.0) + idf * ((tf * k1p1) / (tf + norms[lengths[docnum]])) * boost
+            ids = list(ids)
+            values = [
+                idf * ((tf * k1p1) / (tf + norms[lengths[d]])) * boost for d, tf in zip(ids, weights, strict=True)
+            ]
+            keys = [d + offset for d in ids] if offset else ids
+            if deleted:
+                pairs = [(k, v) for d, k, v in zip(ids, keys, values, strict=True) if d not in deleted]
+            else:
+                pairs = zip(keys, values, strict=True)
+            if first:
+                scores.update(pairs)
+            else:
+                for key, value in pairs:
+                    scores[key] = get(key, 0.0) + value
 
 
 def _blocks(reader, fieldname: str, btext: bytes, format_):

@@ -5,7 +5,9 @@ document's field length (for the block statistics BM25's pruning uses) through a
 reader that seeks and reads the length file one byte at a time: about 15% of indexing
 time. The lengths of one segment are at most one byte per document and field, so this
 writer reads each length column once and answers from a list. The segment written is
-byte-for-byte the same (tests/test_schema.py compares them).
+byte-for-byte the same as Whoosh's writer gives (tests/test_schema.py compares them).
+
+Importing this module also makes Whoosh pickle posting blocks with protocol 4 (below).
 """
 
 from __future__ import annotations
