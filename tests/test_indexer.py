@@ -272,3 +272,53 @@ def test_real_reuters_files_through_the_cli(tmp_path):
     )
     again = run_cli("index", str(sample), "--index", str(index))
     assert "0 articles added" in again.stderr and "2 files unchanged" in again.stderr
+
+
+def _feed(path: Path, tag: str, n: int) -> Path:
+    records = [
+        {"id": f"{tag}-{i}", "title": f"Notice {i}", "body": f"The {tag} board met about item {i}."} for i in range(n)
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def _segments(index: Path) -> dict[str, int]:
+    return {s.segment_id(): s.doc_count_all() for s in Archive(index).ix._segments()}
+
+
+def test_big_segments_are_never_merged_small_ones_are(tmp_path, monkeypatch):
+    """A bulk run's segments stay as written (merging them costs as much as indexing them);
+    the small segments of many small runs are merged once there are enough of them."""
+    from archive_search import segments
+
+    monkeypatch.setattr(segments, "SMALL_SEGMENT", 20)
+    index = tmp_path / "ix"
+    # Ten commits of 20: Whoosh's own policy would have merged nine of them at the ninth.
+    feeds = [_feed(tmp_path / f"bulk{k}.jsonl", f"bulk{k}", 20) for k in range(10)]
+    index_with(index, *feeds, commit_every=20)
+    big = _segments(index)
+    assert sorted(big.values()) == [20] * 10
+    for run in range(segments.SMALL_SEGMENTS_TO_MERGE * 2 + 1):
+        feeds.append(_feed(tmp_path / f"daily{run}.jsonl", f"daily{run}", 5))
+        index_with(index, *feeds, commit_every=20)
+        now = _segments(index)
+        assert big.items() <= now.items(), "a big segment was merged"
+        assert sum(1 for n in now.values() if n < 20) <= segments.SMALL_SEGMENTS_TO_MERGE
+    assert count(index) == 200 + 5 * (len(feeds) - 10)
+    assert len(_segments(index)) < len(feeds)
+    assert Archive(index).search("daily3 board", limit=5).hits[0].id.startswith("daily3-")
+
+
+def test_segments_of_mostly_replaced_articles_are_merged(tmp_path, monkeypatch):
+    from archive_search import segments
+
+    monkeypatch.setattr(segments, "SMALL_SEGMENT", 10)
+    index = tmp_path / "ix"
+    bulk = _feed(tmp_path / "bulk.jsonl", "bulk", 30)
+    index_with(index, bulk)
+    old = _segments(index)
+    _feed(bulk, "new", 30)  # every article replaced
+    index_with(index, bulk)
+    now = _segments(index)
+    assert not old.keys() & now.keys() and list(now.values()) == [30]
+    assert count(index) == 30 and Archive(index).search("bulk").total == 0
