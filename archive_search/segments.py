@@ -22,6 +22,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
+from .storedcolumn import install as install_stored_column
+
 
 def _dumps(obj, protocol=None) -> bytes:
     return pickle.dumps(obj, 4)
@@ -32,6 +34,7 @@ def _dumps(obj, protocol=None) -> bytes:
 # word built some 400 Python objects. Protocol 4 writes both as raw bytes; Whoosh's reader
 # (pickle.loads) reads either, so indexes written before this stay readable.
 whoosh3.dumps = _dumps
+install_stored_column()
 
 
 # A bulk run commits segments of tens of thousands of articles. Merging segments costs as

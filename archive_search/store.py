@@ -110,6 +110,9 @@ class IndexDir:
         """Open the current generation for reading (a whoosh Index)."""
         from whoosh.index import EmptyIndexError, open_dir
 
+        from .storedcolumn import install
+
+        install()
         for attempt in range(3):
             name = self.generation()
             try:

@@ -79,3 +79,41 @@ def test_fast_segment_writer_writes_the_same_segment_as_whoosh(tmp_path):
     assert files["fast"].keys() == files["whoosh"].keys() and "pst" in files["fast"]
     for kind, data in files["whoosh"].items():
         assert files["fast"][kind] == data, kind
+
+
+def test_stored_fields_read_the_same_with_or_without_written_offsets(tmp_path, monkeypatch):
+    """New segments store their stored fields' offsets ("X" at the column's end); segments
+    written by Whoosh's own column (no offsets under 32,768 articles) read the same."""
+    import json
+
+    from whoosh import columns
+    from whoosh.codec import whoosh3
+
+    from archive_search.indexer import Indexer
+    from archive_search.search import Archive
+    from archive_search.store import IndexDir
+
+    feed = tmp_path / "feed.jsonl"
+    records = [{"id": f"n{i}", "title": f"Item {i}", "body": "word " * (i % 7 + 1) + str(i)} for i in range(300)]
+    feed.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+
+    def build(name: str) -> Archive:
+        index = IndexDir(tmp_path / name)
+        Indexer(index).run([str(feed)])
+        return Archive(index)
+
+    def column_ends(archive: Archive) -> set[bytes]:
+        folder = archive.index_dir.path
+        return {p.read_bytes()[-1:] for p in folder.iterdir() if p.name.endswith("._stored.col")}
+
+    new = build("new")
+    whoosh_own = columns.PickleColumn(columns.CompressedBytesColumn())
+    monkeypatch.setattr("archive_search.storedcolumn.STORED_COLUMN", whoosh_own)
+    monkeypatch.setattr(whoosh3, "STORED_COLUMN", whoosh_own)
+    old = build("old")
+    monkeypatch.undo()
+    assert column_ends(new) == {b"X"} and column_ends(old) != {b"X"}
+    for archive in (Archive(new.index_dir), Archive(old.index_dir)):
+        hits = archive.search("word", limit=300, snippets=False).hits
+        assert sorted(h.id for h in hits) == sorted(r["id"] for r in records)
+        assert archive.get("n123").body == records[123]["body"]
