@@ -17,8 +17,9 @@ import heapq
 from itertools import accumulate
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length
+
+from .codec import length_bytes
 
 
 def plain_terms(q: wq.Query) -> list[wq.Term] | None:
@@ -45,8 +46,9 @@ def first_pass(searcher, q: wq.Query, depth: int) -> tuple[list[tuple[int, float
     # rarer words' scores, fewer, are added to them one by one.
     found.sort(key=lambda item: -reader.doc_frequency(*item[1]))
     scores: dict[int, float] = {}
+    lengths: dict[tuple[int, str], bytes] = {}  # (segment offset, field): read once a search
     for term, (_, btext) in found:
-        _add_term(searcher, term, btext, scores)
+        _add_term(searcher, term, btext, scores, lengths)
     if not depth or not scores:
         return [], len(scores)
     # The depth-th best score first (floats alone compare fastest), then what reaches it.
@@ -66,7 +68,9 @@ def _term_key(searcher, term: wq.Term) -> tuple[str, bytes] | None:
         return None
 
 
-def _add_term(searcher, term: wq.Term, btext: bytes, scores: dict[int, float]) -> None:
+def _add_term(
+    searcher, term: wq.Term, btext: bytes, scores: dict[int, float], lengths: dict[tuple[int, str], bytes]
+) -> None:
     """Add one term's BM25 contribution to every article it occurs in."""
     fieldname, boost = term.fieldname, term.boost
     field = searcher.schema[fieldname]
@@ -84,12 +88,16 @@ def _add_term(searcher, term: wq.Term, btext: bytes, scores: dict[int, float]) -
         reader = subsearcher.reader()
         if (fieldname, btext) not in reader:
             continue
-        lengths = _length_bytes(reader, fieldname)
+        if (offset, fieldname) not in lengths:
+            raw = length_bytes(reader._perdoc, fieldname)
+            lengths[offset, fieldname] = raw if raw is not None else bytes(reader.doc_count_all())
+        segment_lengths = lengths[offset, fieldname]
         deleted = reader._perdoc.deleted_docs() if reader.has_deletions() else ()
         for ids, weights in _blocks(reader, fieldname, btext, field.format):
             ids = list(ids)
             values = [
-                idf * ((tf * k1p1) / (tf + norms[lengths[d]])) * boost for d, tf in zip(ids, weights, strict=True)
+                idf * ((tf * k1p1) / (tf + norms[segment_lengths[d]])) * boost
+                for d, tf in zip(ids, weights, strict=True)
             ]
             keys = [d + offset for d in ids] if offset else ids
             if deleted:
@@ -114,13 +122,3 @@ def _blocks(reader, fieldname: str, btext: bytes, format_):
         matcher._read_weights()
         yield ids, matcher._weights
         matcher._next_block()
-
-
-def _length_bytes(reader, fieldname: str) -> bytes:
-    """A segment's length column for a field, one byte per document, read in one go."""
-    column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-    count = reader.doc_count_all()
-    if column is None:
-        return bytes(count)
-    raw = column._dbfile.get(column._basepos, column._count)
-    return raw + bytes(count - len(raw))

@@ -6,35 +6,20 @@ reader that seeks and reads the length file one byte at a time: about 15% of ind
 time. The lengths of one segment are at most one byte per document and field, so this
 writer reads each length column once and answers from a list. The segment written is
 byte-for-byte the same as Whoosh's writer gives (tests/test_schema.py compares them).
-
-Importing this module also makes Whoosh pickle posting blocks with protocol 4 (below).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import sys
 
-from whoosh.codec import whoosh3
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
-from .storedcolumn import install as install_stored_column
+from .codec import install, length_bytes
 
-
-def _dumps(obj, protocol=None) -> bytes:
-    return pickle.dumps(obj, 4)
-
-
-# Whoosh 2.7.4 pickles posting blocks with protocol 2, which writes an array as a list of
-# numbers and each bytes value as a call to codecs.encode: reading one block of a common
-# word built some 400 Python objects. Protocol 4 writes both as raw bytes; Whoosh's reader
-# (pickle.loads) reads either, so indexes written before this stay readable.
-whoosh3.dumps = _dumps
-install_stored_column()
+install()  # the helper processes write segments too
 
 
 # A bulk run commits segments of tens of thousands of articles. Merging segments costs as
@@ -109,19 +94,17 @@ class _LoadedLengths:
             lengths = self._lengths[fieldname] = self._load(fieldname)
         if lengths is None:
             return default
-        # As Whoosh's reader: a length byte of 0 gives None.
         return lengths[docnum]
 
     def _load(self, fieldname: str) -> list | None:
-        column = f"_{fieldname}_len"  # Whoosh's name for a field's length column
-        if not self._reader.has_column(column):
+        raw = length_bytes(self._reader, fieldname)
+        if raw is None:
             return None
-        loaded = self._reader.column_reader(column, LENGTHS_COLUMN).load()
-        return [byte_to_length(b) if b else None for b in loaded]
+        # As Whoosh's reader: a length byte of 0 gives None.
+        lengths = [None, *(byte_to_length(b) for b in range(1, 256))]
+        return [lengths[b] for b in raw]
 
 
-# -- a second core ------------------------------------------------------------------
-#
 # Whoosh's writer is pure Python, so one process uses one core. ParallelSegmentWriter
 # hands batches of documents to helper processes, each writing a segment of its own
 # into the same index generation; the commit adds their segments to the table of

@@ -110,7 +110,7 @@ class IndexDir:
         """Open the current generation for reading (a whoosh Index)."""
         from whoosh.index import EmptyIndexError, open_dir
 
-        from .storedcolumn import install
+        from .codec import install
 
         install()
         for attempt in range(3):

@@ -108,7 +108,7 @@ def test_stored_fields_read_the_same_with_or_without_written_offsets(tmp_path, m
 
     new = build("new")
     whoosh_own = columns.PickleColumn(columns.CompressedBytesColumn())
-    monkeypatch.setattr("archive_search.storedcolumn.STORED_COLUMN", whoosh_own)
+    monkeypatch.setattr("archive_search.codec.STORED_COLUMN", whoosh_own)
     monkeypatch.setattr(whoosh3, "STORED_COLUMN", whoosh_own)
     old = build("old")
     monkeypatch.undo()
