@@ -12,18 +12,27 @@ either index; `install()` applies them, before any index is opened or written.
   25,000 articles, paid by every search for every segment holding one of its hits or
   feedback articles (at a million articles, some 37 segments a search). Segments written
   without them are read with the lengths added up in C.
+
+It also reads two things straight from the files, for the ranking's first pass: a segment's
+length column in one read (`length_bytes`), and a term's posting blocks from one read of
+its whole extent (`posting_blocks`; Whoosh's matcher makes some six file calls a block).
 """
 
 from __future__ import annotations
 
 import pickle
 import struct
+import zlib
 from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from io import BytesIO
 from itertools import accumulate
 
 from whoosh import columns
 from whoosh.codec import whoosh3
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC
+
+_BLOCK_LENGTH = struct.Struct("!i")  # Whoosh's write_int: negative for a term's last block
 
 
 def _dumps(obj, protocol=None) -> bytes:
@@ -71,3 +80,39 @@ def length_bytes(perdoc, fieldname: str) -> bytes | None:
     column = perdoc.column_reader(name, LENGTHS_COLUMN)
     raw = column._dbfile.get(column._basepos, column._count)
     return raw + bytes(perdoc.doc_count_all() - len(raw))  # documents past the end: 0
+
+
+def posting_blocks(reader, fieldname: str, btext: bytes) -> Iterator[tuple[Iterable[int], Sequence[float]]]:
+    """(docnums, weights) of each posting block of a term in one segment's reader.
+
+    The term's postings are read in one go and taken apart in memory: per block, the length
+    (negative for the last), the pickled block info, then the pickled (and maybe compressed)
+    (id gaps, weights, values) -- as W3LeafMatcher reads them, values (positions) unused."""
+    terms = reader._terms
+    terminfo = terms.term_info(fieldname, btext)
+    if terminfo.is_inlined():
+        ids, weights, _ = terminfo.inlined_postings()
+        yield ids, weights
+        return
+    offset, length = terminfo.extent()
+    if isinstance(length, tuple):  # Whoosh reads the length back as a 1-tuple
+        (length,) = length
+    buf = terms._postfile.get(offset, length)
+    if buf[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"posting block tag error at offset {offset}")
+    stream = BytesIO(buf)
+    pos, last = 4, False
+    while not last:
+        (size,) = _BLOCK_LENGTH.unpack_from(buf, pos)
+        last = size < 0
+        end = pos + 4 + abs(size)
+        stream.seek(pos + 4)
+        count, _, _, compression, _, _ = pickle.load(stream)
+        data = buf[stream.tell() : end]
+        gaps, weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
+        if weights is None:  # all 1.0, or all the same: Whoosh writes them once
+            weights = (1.0,) * count
+        elif isinstance(weights, float):
+            weights = (weights,) * count
+        yield accumulate(gaps), weights
+        pos = end

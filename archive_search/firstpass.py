@@ -14,12 +14,11 @@ the count of matches comes for free. Any other query returns None and goes to Wh
 from __future__ import annotations
 
 import heapq
-from itertools import accumulate
 
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
-from .codec import length_bytes
+from .codec import length_bytes, posting_blocks
 
 
 def plain_terms(q: wq.Query) -> list[wq.Term] | None:
@@ -42,20 +41,29 @@ def first_pass(searcher, q: wq.Query, depth: int) -> tuple[list[tuple[int, float
         return None
     reader = searcher.reader()
     found = [(term, key) for term in terms if (key := _term_key(searcher, term)) in reader]
-    # The most frequent word first: its scores go into the empty dict whole (in C), and the
-    # rarer words' scores, fewer, are added to them one by one.
+    # The most frequent word first: its scores fill the empty dicts, and the rarer words'
+    # scores, fewer, are added to them.
     found.sort(key=lambda item: -reader.doc_frequency(*item[1]))
-    scores: dict[int, float] = {}
+    leaves = searcher.leaf_searchers()
+    # One dict a segment, keyed by the segment's own document numbers: no offset to add
+    # to every posting.
+    scores: list[dict[int, float]] = [{} for _ in leaves]
     lengths: dict[tuple[int, str], bytes] = {}  # (segment offset, field): read once a search
     for term, (_, btext) in found:
-        _add_term(searcher, term, btext, scores, lengths)
-    if not depth or not scores:
-        return [], len(scores)
+        _add_term(searcher, leaves, term, btext, scores, lengths)
+    matched = sum(map(len, scores))
+    if not depth or not matched:
+        return [], matched
     # The depth-th best score first (floats alone compare fastest), then what reaches it.
-    cutoff = heapq.nlargest(depth, scores.values())[-1]
-    best = [item for item in scores.items() if item[1] >= cutoff]
+    cutoff = heapq.nlargest(depth, [value for segment in scores for value in segment.values()])[-1]
+    best = [
+        (docnum + offset, value)
+        for segment, (_, offset) in zip(scores, leaves, strict=True)
+        for docnum, value in segment.items()
+        if value >= cutoff
+    ]
     best.sort(key=lambda item: (-item[1], item[0]))
-    return best[:depth], len(scores)
+    return best[:depth], matched
 
 
 def _term_key(searcher, term: wq.Term) -> tuple[str, bytes] | None:
@@ -69,56 +77,42 @@ def _term_key(searcher, term: wq.Term) -> tuple[str, bytes] | None:
 
 
 def _add_term(
-    searcher, term: wq.Term, btext: bytes, scores: dict[int, float], lengths: dict[tuple[int, str], bytes]
+    searcher,
+    leaves: list,
+    term: wq.Term,
+    btext: bytes,
+    scores: list[dict[int, float]],
+    lengths: dict[tuple[int, str], bytes],
 ) -> None:
     """Add one term's BM25 contribution to every article it occurs in."""
-    fieldname, boost = term.fieldname, term.boost
-    field = searcher.schema[fieldname]
+    fieldname = term.fieldname
     weighting = searcher.weighting
     k1 = weighting.K1
     b = weighting._field_B.get(fieldname, weighting.B)
-    idf = searcher.idf(fieldname, term.text)
     avgfl = searcher.avg_field_length(fieldname) or 1
-    # Whoosh's bm25() term for term for every length byte, so the scores are its own.
+    # Whoosh's bm25(), idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avgfl)), with
+    # the constant factors multiplied out and the denominator's norm ready for each length byte.
+    factor = searcher.idf(fieldname, term.text) * (k1 + 1) * term.boost
     norms = [k1 * ((1 - b) + b * byte_to_length(lb) / avgfl) for lb in range(256)]
-    k1p1 = k1 + 1
-    get = scores.get
-    first = not scores
-    for subsearcher, offset in searcher.leaf_searchers():
+    for (subsearcher, offset), segment in zip(leaves, scores, strict=True):
         reader = subsearcher.reader()
         if (fieldname, btext) not in reader:
             continue
         if (offset, fieldname) not in lengths:
             raw = length_bytes(reader._perdoc, fieldname)
             lengths[offset, fieldname] = raw if raw is not None else bytes(reader.doc_count_all())
-        segment_lengths = lengths[offset, fieldname]
-        deleted = reader._perdoc.deleted_docs() if reader.has_deletions() else ()
-        for ids, weights in _blocks(reader, fieldname, btext, field.format):
-            ids = list(ids)
-            values = [
-                idf * ((tf * k1p1) / (tf + norms[segment_lengths[d]])) * boost
-                for d, tf in zip(ids, weights, strict=True)
-            ]
-            keys = [d + offset for d in ids] if offset else ids
-            if deleted:
-                pairs = [(k, v) for d, k, v in zip(ids, keys, values, strict=True) if d not in deleted]
-            else:
-                pairs = zip(keys, values, strict=True)
+        lens = lengths[offset, fieldname]
+        deleted = frozenset(reader._perdoc.deleted_docs()) if reader.has_deletions() else None
+        get = segment.get
+        first = not segment
+        for ids, weights in posting_blocks(reader, fieldname, btext):
+            # One comprehension a block scores and adds up: a single loop over the postings.
+            postings = zip(ids, weights, strict=True)
             if first:
-                scores.update(pairs)
+                block = {d: factor * tf / (tf + norms[lens[d]]) for d, tf in postings}
             else:
-                for key, value in pairs:
-                    scores[key] = get(key, 0.0) + value
-
-
-def _blocks(reader, fieldname: str, btext: bytes, format_):
-    """(docnums, weights) of each posting block of a term in one segment."""
-    matcher = reader._terms.matcher(fieldname, btext, format_)
-    while matcher.is_active():
-        matcher._read_data()
-        ids = matcher._data[0]
-        if not matcher._byteids:
-            ids = accumulate(ids)  # stored as gaps
-        matcher._read_weights()
-        yield ids, matcher._weights
-        matcher._next_block()
+                block = {d: get(d, 0.0) + factor * tf / (tf + norms[lens[d]]) for d, tf in postings}
+            if deleted:
+                for docnum in deleted.intersection(block):
+                    del block[docnum]
+            segment.update(block)

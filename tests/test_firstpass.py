@@ -149,6 +149,50 @@ def test_every_article_with_any_of_the_words_is_found(archive):
     assert all(hit.score > 0 for hit in result.hits)
 
 
+def test_articles_replaced_in_a_segment_that_keeps_others_are_left_out(tmp_path):
+    """A segment with live articles before deleted ones: every deleted one is left out (a
+    one-pass iterator of deletions once let all but the first through)."""
+    rng = random.Random(11)
+    kept, changed = tmp_path / "kept.jsonl", tmp_path / "changed.jsonl"
+    _write(kept, [_article(rng, n, "k") for n in range(100)])
+    _write(changed, [_article(rng, n, "y") for n in range(30)])
+    index = IndexDir(tmp_path / "index")
+    Indexer(index).run([str(kept), str(changed)])  # one segment: k-0..99, then y-0..29
+    _write(changed, [_article(rng, n, "z") for n in range(5)])
+    Indexer(index).run([str(kept), str(changed)])
+    archive = Archive(index)
+    with archive.ix.searcher() as searcher:
+        assert any(
+            0 < len(list(s.reader().all_doc_ids())) < s.reader().doc_count_all() for s, _ in searcher.leaf_searchers()
+        )
+    for text in ("the", "tram ferry", "said block"):
+        result = archive.search(text, limit=200, snippets=False, feedback=False)
+        assert result.total == _whoosh_count(archive, text) == len(result.hits) > 0
+        assert not [hit.id for hit in result.hits if hit.id.startswith("y-")]
+
+
+def test_posting_blocks_read_as_whoosh_reads_them(archive):
+    """codec.posting_blocks (one read per term) gives every term's postings as Whoosh's matcher does."""
+    from archive_search.codec import posting_blocks
+
+    with archive.ix.searcher() as searcher:
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            for fieldname, btext in reader.all_terms():
+                # Whoosh's own matcher over the stored blocks, deleted articles included, as ours
+                matcher = reader._terms.matcher(fieldname, btext, searcher.schema[fieldname].format)
+                whoosh = []
+                while matcher.is_active():
+                    whoosh.append((matcher.id(), matcher.weight()))
+                    matcher.next()
+                ours = [
+                    (d, w)
+                    for ids, weights in posting_blocks(reader, fieldname, btext)
+                    for d, w in zip(ids, weights, strict=True)
+                ]
+                assert ours == whoosh, (fieldname, btext)
+
+
 def test_other_queries_are_left_to_whoosh(archive):
     """Phrases, wildcards and filters are not plain ORs of words: Whoosh ranks them."""
     assert archive.search('"block city"', feedback=False).total == _whoosh_count(archive, '"block city"') > 0
