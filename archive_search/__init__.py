@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 import warnings
@@ -12,6 +13,16 @@ EXIT_INTERRUPTED = 130
 
 
 _interrupted_in_finalizer = False
+_exit_without_teardown = False
+
+
+def exit_without_teardown() -> None:
+    """Let this run end without Python's teardown: for commands that only read the index.
+
+    Freeing every module and object at exit takes some 17 ms, a tenth of a search's whole
+    run; a command that wrote nothing has nothing to release that the system does not."""
+    global _exit_without_teardown
+    _exit_without_teardown = True
 
 
 def interrupted_in_finalizer() -> bool:
@@ -45,6 +56,13 @@ def console_main() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _exit_without_teardown:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            sys.exit(status)  # Python's exit reports what could not be written, as usual
+        os._exit(status)
     sys.exit(status)
 
 

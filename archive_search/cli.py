@@ -15,7 +15,7 @@ from typing import Callable, List, Optional
 
 import typer
 
-from . import EXIT_INTERRUPTED, __version__
+from . import EXIT_INTERRUPTED, __version__, exit_without_teardown
 from .errors import ArchiveSearchError
 from .render import ColorMode, OutputFormat, Terminal, safe
 
@@ -92,6 +92,17 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
                 "(set ARCHIVE_SEARCH_DEBUG=1 for the traceback, and please report it)"
             )
             raise typer.Exit(Exit.ERROR) from None
+
+    return wrapper
+
+
+def reads_only(command: Callable[..., None]) -> Callable[..., None]:
+    """Mark a command that only reads the index: its process may skip Python's teardown."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        exit_without_teardown()
+        return command(*args, **kwargs)
 
     return wrapper
 
@@ -276,6 +287,7 @@ ColorOption = typer.Option(
 
 
 @app.command()
+@reads_only
 @handles_errors
 def search(
     query: str = typer.Argument(
@@ -350,6 +362,7 @@ def search(
 
 
 @app.command()
+@reads_only
 @handles_errors
 def show(
     article_id: str = typer.Argument(
@@ -380,6 +393,7 @@ def show(
 
 
 @app.command()
+@reads_only
 @handles_errors
 def similar(
     article_id: str = typer.Argument(..., metavar="ID", help="The article to find others like.", show_default=False),
@@ -404,6 +418,7 @@ def similar(
 
 
 @app.command()
+@reads_only
 @handles_errors
 def stats(
     index: Optional[Path] = IndexOption,

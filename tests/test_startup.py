@@ -60,3 +60,30 @@ def test_piped_search_defers_unused_whoosh_modules(sample_index):
     modules = imported_modules("search", "bike lane", "--format", "jsonl", index=sample_index)
     loaded = [m for m in ("whoosh.lang.morph_en", "whoosh.lang.porter") if m in modules]
     assert loaded == [], f"imported by a piped search: {loaded}"
+
+
+def test_reading_commands_end_without_teardown_and_lose_no_output(sample_index, tmp_path):
+    """search/show/stats skip Python's teardown (os._exit) once their output is flushed:
+    everything written arrives, through a pipe or into a file, and the status is kept."""
+    import json
+
+    def run(*args: str, stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "archive_search", *args, "--index", str(sample_index)],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+
+    piped = run("search", "the", "-n", "40", "--format", "jsonl")
+    hits = [json.loads(line) for line in piped.stdout.splitlines()]
+    assert piped.returncode == 0 and len(hits) == 40 and hits[-1]["rank"] == 40
+    with open(tmp_path / "out.json", "w") as out:
+        assert run("search", "the", "-n", "40", "--format", "json", stdout=out).returncode == 0
+    assert len(json.loads((tmp_path / "out.json").read_text())) == 40
+    assert run("search", "zzyzx", "--format", "jsonl").returncode == 1
+    shown = run("show", hits[0]["id"], "--format", "json")
+    assert shown.returncode == 0 and json.loads(shown.stdout)["id"] == hits[0]["id"]
+    missing = run("show", "no-such-id")
+    assert missing.returncode == 1 and "no article with id" in missing.stderr
