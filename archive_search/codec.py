@@ -24,6 +24,7 @@ import pickle
 import struct
 import zlib
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from io import BytesIO
 from itertools import accumulate
@@ -82,15 +83,18 @@ def length_bytes(perdoc, fieldname: str) -> bytes | None:
     return raw + bytes(perdoc.doc_count_all() - len(raw))  # documents past the end: 0
 
 
-def posting_blocks(reader, fieldname: str, btext: bytes) -> Iterator[tuple[Iterable[int], Sequence[float]]]:
-    """(docnums, weights) of each posting block of a term in one segment's reader.
+def posting_blocks(
+    reader, fieldname: str, btext: bytes, wanted: Sequence[int] | None = None
+) -> Iterator[tuple[Iterable[int], Sequence[float]]]:
+    """(docnums, weights) of each posting block of a term in one segment's reader; given
+    `wanted` (sorted docnums), only the blocks that may hold one of them.
 
     The term's postings are read in one go and taken apart in memory: per block, the length
     (negative for the last), the pickled block info, then the pickled (and maybe compressed)
     (id gaps, weights, values) -- as W3LeafMatcher reads them, values (positions) unused."""
     terms = reader._terms
     terminfo = terms.term_info(fieldname, btext)
-    if terminfo.is_inlined():
+    if terminfo.is_inlined():  # Whoosh's writer inlines none; read them all
         ids, weights, _ = terminfo.inlined_postings()
         yield ids, weights
         return
@@ -101,13 +105,22 @@ def posting_blocks(reader, fieldname: str, btext: bytes) -> Iterator[tuple[Itera
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"posting block tag error at offset {offset}")
     stream = BytesIO(buf)
-    pos, last = 4, False
+    pos, last, previous_last_id = 4, False, -1
     while not last:
         (size,) = _BLOCK_LENGTH.unpack_from(buf, pos)
         last = size < 0
         end = pos + 4 + abs(size)
         stream.seek(pos + 4)
-        count, _, _, compression, _, _ = pickle.load(stream)
+        count, last_id, _, compression, _, _ = pickle.load(stream)
+        if wanted is not None:
+            # The block holds docnums previous_last_id < d <= last_id: skip it unless one is wanted.
+            i = bisect_right(wanted, previous_last_id)
+            if i == len(wanted):
+                return
+            previous_last_id = last_id
+            if wanted[i] > last_id:
+                pos = end
+                continue
         data = buf[stream.tell() : end]
         gaps, weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
         if weights is None:  # all 1.0, or all the same: Whoosh writes them once

@@ -32,30 +32,51 @@ def plain_terms(q: wq.Query) -> list[wq.Term] | None:
     return list(q.subqueries)
 
 
-def first_pass(searcher, q: wq.Query, depth: int) -> tuple[list[tuple[int, float]], int] | None:
+def first_pass(
+    searcher, q: wq.Query, depth: int, count: bool = True
+) -> tuple[list[tuple[int, float]], int | None] | None:
     """The `depth` best (docnum, score) pairs, best first (equal scores by docnum), and how
-    many articles matched at all; None when the query is not one this can score."""
+    many articles matched at all (None if count=False allowed skipping some); None when the
+    query is not one this can score.
+
+    With count=False, once the words left to add could not lift an article that has none of
+    the words so far up to the depth-th best score, no new articles are taken in, those that
+    cannot reach it are dropped, and posting blocks holding none of the rest are not read:
+    the same articles and scores, for less work."""
     terms = plain_terms(q)
     schema = searcher.schema
     if terms is None or any(t.fieldname in schema and not schema[t.fieldname].scorable for t in terms):
         return None
     reader = searcher.reader()
     found = [(term, key) for term in terms if (key := _term_key(searcher, term)) in reader]
-    # The most frequent word first: its scores fill the empty dicts, and the rarer words'
-    # scores, fewer, are added to them.
-    found.sort(key=lambda item: -reader.doc_frequency(*item[1]))
+    # The rarest word first: the words that decide most are added up first, and the common
+    # ones, whose postings are most of the work, come last, when pruning can skip them.
+    # Every article's score is added up in this one order, however much is pruned.
+    found.sort(key=lambda item: (reader.doc_frequency(*item[1]), item[1]))
     leaves = searcher.leaf_searchers()
+    words = [_Word(searcher, leaves, term, fieldname, btext) for term, (fieldname, btext) in found]
+    prune = not count and depth > 0 and all(word.factor > 0 for word in words)
     # One dict a segment, keyed by the segment's own document numbers: no offset to add
     # to every posting.
     scores: list[dict[int, float]] = [{} for _ in leaves]
     lengths: dict[tuple[int, str], bytes] = {}  # (segment offset, field): read once a search
-    for term, (_, btext) in found:
-        _add_term(searcher, leaves, term, btext, scores, lengths)
-    matched = sum(map(len, scores))
-    if not depth or not matched:
+    closed = False  # no new articles: only those in `scores` can still reach the top
+    for i, word in enumerate(words):
+        _add_word(leaves, word, scores, lengths, closed)
+        if prune and i + 1 < len(words):
+            # At most what the words left can add; the margin covers rounding in the sums.
+            rest = sum(w.bound for w in words[i + 1 :]) * (1 + 1e-9)
+            bar = _depth_best(scores, depth)
+            if bar is not None and rest < bar:
+                closed = True
+                for n, segment in enumerate(scores):
+                    scores[n] = {d: v for d, v in segment.items() if v + rest >= bar}
+    matched = None if closed else sum(map(len, scores))
+    if not depth:
         return [], matched
-    # The depth-th best score first (floats alone compare fastest), then what reaches it.
-    cutoff = heapq.nlargest(depth, [value for segment in scores for value in segment.values()])[-1]
+    cutoff = _depth_best(scores, depth)
+    if cutoff is None:  # fewer matches than asked for: all of them
+        cutoff = float("-inf")
     best = [
         (docnum + offset, value)
         for segment, (_, offset) in zip(scores, leaves, strict=True)
@@ -64,6 +85,15 @@ def first_pass(searcher, q: wq.Query, depth: int) -> tuple[list[tuple[int, float
     ]
     best.sort(key=lambda item: (-item[1], item[0]))
     return best[:depth], matched
+
+
+def _depth_best(scores: list[dict[int, float]], depth: int) -> float | None:
+    """The depth-th best score so far; None while fewer articles have one."""
+    values = [value for segment in scores for value in segment.values()]
+    if len(values) < depth:
+        return None
+    # The depth-th best score alone first: floats alone compare fastest.
+    return heapq.nlargest(depth, values)[-1]
 
 
 def _term_key(searcher, term: wq.Term) -> tuple[str, bytes] | None:
@@ -76,34 +106,53 @@ def _term_key(searcher, term: wq.Term) -> tuple[str, bytes] | None:
         return None
 
 
-def _add_term(
-    searcher,
-    leaves: list,
-    term: wq.Term,
-    btext: bytes,
-    scores: list[dict[int, float]],
-    lengths: dict[tuple[int, str], bytes],
+class _Word:
+    """One word of the query: its BM25 constants and the most it can add to any article."""
+
+    def __init__(self, searcher, leaves: list, term: wq.Term, fieldname: str, btext: bytes) -> None:
+        weighting = searcher.weighting
+        k1 = weighting.K1
+        b = weighting._field_B.get(fieldname, weighting.B)
+        avgfl = searcher.avg_field_length(fieldname) or 1
+        self.fieldname, self.btext = fieldname, btext
+        # Whoosh's bm25(), idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avgfl)), with
+        # the constant factors multiplied out and the norm ready for each length byte.
+        self.factor = searcher.idf(fieldname, term.text) * (k1 + 1) * term.boost
+        self.norms = [k1 * ((1 - b) + b * byte_to_length(lb) / avgfl) for lb in range(256)]
+        # The most: the highest weight in the shortest article of any segment (the term
+        # statistics keep both; the weight as a 32-bit float, hence the margin).
+        self.bound = 0.0
+        for subsearcher, _ in leaves:
+            sub = subsearcher.reader()
+            if (fieldname, btext) in sub:
+                info = sub._terms.term_info(fieldname, btext)
+                weight = info.max_weight() * (1 + 1e-6)
+                norm = k1 * ((1 - b) + b * info.min_length() / avgfl)
+                self.bound = max(self.bound, self.factor * weight / (weight + norm))
+
+
+def _add_word(
+    leaves: list, word: _Word, scores: list[dict[int, float]], lengths: dict[tuple[int, str], bytes], closed: bool
 ) -> None:
-    """Add one term's BM25 contribution to every article it occurs in."""
-    fieldname = term.fieldname
-    weighting = searcher.weighting
-    k1 = weighting.K1
-    b = weighting._field_B.get(fieldname, weighting.B)
-    avgfl = searcher.avg_field_length(fieldname) or 1
-    # Whoosh's bm25(), idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avgfl)), with
-    # the constant factors multiplied out and the denominator's norm ready for each length byte.
-    factor = searcher.idf(fieldname, term.text) * (k1 + 1) * term.boost
-    norms = [k1 * ((1 - b) + b * byte_to_length(lb) / avgfl) for lb in range(256)]
+    """Add one word's BM25 contribution to every article it occurs in (once `closed`, only
+    to the articles already in `scores`)."""
+    fieldname, btext, factor, norms = word.fieldname, word.btext, word.factor, word.norms
     for (subsearcher, offset), segment in zip(leaves, scores, strict=True):
         reader = subsearcher.reader()
-        if (fieldname, btext) not in reader:
+        if (closed and not segment) or (fieldname, btext) not in reader:
             continue
         if (offset, fieldname) not in lengths:
             raw = length_bytes(reader._perdoc, fieldname)
             lengths[offset, fieldname] = raw if raw is not None else bytes(reader.doc_count_all())
         lens = lengths[offset, fieldname]
-        deleted = frozenset(reader._perdoc.deleted_docs()) if reader.has_deletions() else None
         get = segment.get
+        if closed:
+            # Deleted articles never got in; blocks without any of these articles are skipped.
+            for ids, weights in posting_blocks(reader, fieldname, btext, wanted=sorted(segment)):
+                postings = zip(ids, weights, strict=True)
+                segment.update({d: get(d) + factor * tf / (tf + norms[lens[d]]) for d, tf in postings if d in segment})
+            continue
+        deleted = frozenset(reader._perdoc.deleted_docs()) if reader.has_deletions() else None
         first = not segment
         for ids, weights in posting_blocks(reader, fieldname, btext):
             # One comprehension a block scores and adds up: a single loop over the postings.

@@ -273,26 +273,29 @@ class Archive:
             raise QueryError("empty query: give some words to search for, or a filter such as --author")
         with self._searcher() as searcher:
             q = parsed.query
-            found = None  # matching articles, when known without extra work
+            fast = None  # the first pass's (ranked, matches), for a query it can score
             if sort != "relevance":
                 results = searcher.search(q, limit=offset + limit or 1, sortedby="published", reverse=sort == "newest")
                 ranked = [(hit.docnum, hit.score or 0.0) for hit in results[offset : offset + limit]] if limit else []
             else:
                 depth = max(offset + limit, RERANK_DEPTH) if feedback else offset + limit
-                fast = first_pass(searcher, q, depth if limit else 0)
+                fast = first_pass(searcher, q, depth if limit else 0, count=count or not limit)
                 if fast is not None:
-                    ranked, found = fast
+                    ranked = fast[0]
                 else:
                     results = searcher.search(q, limit=depth or 1)
                     ranked = [(hit.docnum, hit.score or 0.0) for hit in results] if limit else []
                 if feedback and len(ranked) > 1:
                     ranked = _rerank_with_feedback(searcher, q, ranked)
                 ranked = ranked[offset : offset + limit]
-            if found is None:
+            if fast is None:
                 found = len(results) if count else None
                 matched = bool(found) if count else results.scored_length() > 0
             else:
-                matched = found > 0
+                # found is None when the first pass pruned, which it does only once it has
+                # a full `depth` of matches.
+                found = fast[1]
+                matched = found is None or found > 0
             total = found if count else None
             words = _highlight_words(searcher, q) if snippets else None
             hits = [

@@ -127,6 +127,63 @@ def test_any_plain_query_scores_as_whoosh_does(archive, words, limit):
     _check(archive, " ".join(word + boost for word, boost in words), limit)
 
 
+def _hits(archive: Archive, text: str, limit: int, count: bool, feedback: bool = False) -> list:
+    result = archive.search(text, limit=limit, snippets=False, feedback=feedback, count=count)
+    return [(hit.id, hit.score) for hit in result.hits]
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([*WORDS, *COMMON, "quill", "title:school"]), st.sampled_from(["", "^2", "^0.5"])),
+        min_size=2,
+        max_size=6,
+    ),
+    st.integers(min_value=1, max_value=60),
+)
+def test_pruning_finds_the_same_best_articles_and_scores(archive, words, limit):
+    """Without a count (scripts' formats), the first pass stops taking in articles that cannot
+    reach the top and skips blocks: the hits and their scores are exactly those of the full pass."""
+    text = " ".join(word + boost for word, boost in words)
+    assert _hits(archive, text, limit, count=False) == _hits(archive, text, limit, count=True)
+
+
+def test_pruning_happens_and_keeps_feedback_results(archive):
+    from archive_search.firstpass import first_pass
+
+    with archive._searcher() as searcher:
+        for text in ("tram ferry", "mural city", "tram tenant said"):
+            q = archive.parse(text).query
+            ranked, matched = first_pass(searcher, q, 5, count=False)
+            assert matched is None, f"{text!r} was not pruned"  # the count is what pruning gives up
+            assert ranked == first_pass(searcher, q, 5, count=True)[0]
+    for text in ("tram ferry pier", "mural city"):
+        assert _hits(archive, text, 10, count=False, feedback=True) == _hits(archive, text, 10, True, True)
+
+
+def test_pruning_bound_is_reached_by_the_article_that_sets_it(tmp_path):
+    """ "short" holds only the commoner word (alpha, added last), as often and in as short a
+    text as any article: it scores that word's bound exactly, and ranks 4th, above one of
+    the rarer word's articles. A bound set 10% too low would stop taking articles in before
+    alpha's turn, and lose it."""
+
+    def filler(n: int) -> str:
+        return " ".join(["harbor"] * n)
+
+    records = [{"id": f"f{n}", "title": "Other", "body": filler(30)} for n in range(100)]
+    records += [{"id": f"b{n}", "title": "Beta", "body": f"beta {filler(10 if n < 3 else 40)}"} for n in range(6)]
+    records += [{"id": f"a{n}", "title": "Other", "body": f"alpha {filler(30)}"} for n in range(8)]
+    records.append({"id": "short", "title": "Alpha", "body": "alpha alpha alpha"})
+    feed = tmp_path / "feed.jsonl"
+    _write(feed, records)
+    index = IndexDir(tmp_path / "index")
+    Indexer(index).run([str(feed)])
+    archive = Archive(index)
+    full = _hits(archive, "alpha beta", 4, count=True)
+    assert [key for key, _ in full] == ["b0", "b1", "b2", "short"]
+    assert _hits(archive, "alpha beta", 4, count=False) == full
+
+
 def test_equal_scores_rank_in_index_order(archive):
     order = {"b": 0, "a2": 1, "c": 2}  # the files' indexing order; articles in file order
     result = archive.search("tram", limit=200, snippets=False, feedback=False)
