@@ -84,16 +84,15 @@ def length_bytes(perdoc, fieldname: str) -> bytes | None:
 
 
 def posting_blocks(
-    reader, fieldname: str, btext: bytes, wanted: Sequence[int] | None = None
+    reader, terminfo, wanted: Sequence[int] | None = None
 ) -> Iterator[tuple[Iterable[int], Sequence[float]]]:
-    """(docnums, weights) of each posting block of a term in one segment's reader; given
-    `wanted` (sorted docnums), only the blocks that may hold one of them.
+    """(docnums, weights) of each posting block of a term, given one segment's reader and the
+    term's statistics there (`reader.term_info`); given `wanted` (sorted docnums), only the
+    blocks that may hold one of them.
 
     The term's postings are read in one go and taken apart in memory: per block, the length
     (negative for the last), the pickled block info, then the pickled (and maybe compressed)
     (id gaps, weights, values) -- as W3LeafMatcher reads them, values (positions) unused."""
-    terms = reader._terms
-    terminfo = terms.term_info(fieldname, btext)
     if terminfo.is_inlined():  # Whoosh's writer inlines none; read them all
         ids, weights, _ = terminfo.inlined_postings()
         yield ids, weights
@@ -101,7 +100,7 @@ def posting_blocks(
     offset, length = terminfo.extent()
     if isinstance(length, tuple):  # Whoosh reads the length back as a 1-tuple
         (length,) = length
-    buf = terms._postfile.get(offset, length)
+    buf = reader._terms._postfile.get(offset, length)
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"posting block tag error at offset {offset}")
     stream = BytesIO(buf)

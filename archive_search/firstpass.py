@@ -7,8 +7,9 @@ that belong in the top N (seen on a million-article archive: 3 of the best 100 m
 
 For the common query -- words OR'ed over fields, each maybe boosted, no phrases, wildcards,
 filters or negations -- this reads each term's posting blocks whole and adds BM25 scores up
-in a dict: every matching article is scored, with Whoosh's own formula and statistics, and
-the count of matches comes for free. Any other query returns None and goes to Whoosh.
+in a dict, with Whoosh's own formula and statistics: every matching article is scored and
+counted, unless no count is wanted, when articles that cannot reach the top are dropped
+early (same results, see first_pass). Any other query returns None and goes to Whoosh.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import heapq
 
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from .codec import length_bytes, posting_blocks
@@ -47,14 +49,13 @@ def first_pass(
     schema = searcher.schema
     if terms is None or any(t.fieldname in schema and not schema[t.fieldname].scorable for t in terms):
         return None
-    reader = searcher.reader()
-    found = [(term, key) for term in terms if (key := _term_key(searcher, term)) in reader]
+    leaves = searcher.leaf_searchers()
+    words = [_Word(searcher, leaves, term, *key) for term in terms if (key := _term_key(searcher, term))]
+    words = [word for word in words if word.infos]
     # The rarest word first: the words that decide most are added up first, and the common
     # ones, whose postings are most of the work, come last, when pruning can skip them.
     # Every article's score is added up in this one order, however much is pruned.
-    found.sort(key=lambda item: (reader.doc_frequency(*item[1]), item[1]))
-    leaves = searcher.leaf_searchers()
-    words = [_Word(searcher, leaves, term, fieldname, btext) for term, (fieldname, btext) in found]
+    words.sort(key=lambda word: (word.doc_frequency, word.fieldname, word.btext))
     prune = not count and depth > 0 and all(word.factor > 0 for word in words)
     # One dict a segment, keyed by the segment's own document numbers: no offset to add
     # to every posting.
@@ -107,7 +108,8 @@ def _term_key(searcher, term: wq.Term) -> tuple[str, bytes] | None:
 
 
 class _Word:
-    """One word of the query: its BM25 constants and the most it can add to any article."""
+    """One word of the query: its term statistics in each segment holding it (looked up once
+    a search), its BM25 constants, and the most it can add to any article."""
 
     def __init__(self, searcher, leaves: list, term: wq.Term, fieldname: str, btext: bytes) -> None:
         weighting = searcher.weighting
@@ -119,16 +121,20 @@ class _Word:
         # the constant factors multiplied out and the norm ready for each length byte.
         self.factor = searcher.idf(fieldname, term.text) * (k1 + 1) * term.boost
         self.norms = [k1 * ((1 - b) + b * byte_to_length(lb) / avgfl) for lb in range(256)]
+        self.infos = {}  # segment offset: term statistics, for the segments holding the word
+        for subsearcher, offset in leaves:
+            try:
+                self.infos[offset] = subsearcher.reader()._terms.term_info(fieldname, btext)
+            except TermNotFound:
+                pass
+        self.doc_frequency = sum(info.doc_frequency() for info in self.infos.values())
         # The most: the highest weight in the shortest article of any segment (the term
         # statistics keep both; the weight as a 32-bit float, hence the margin).
         self.bound = 0.0
-        for subsearcher, _ in leaves:
-            sub = subsearcher.reader()
-            if (fieldname, btext) in sub:
-                info = sub._terms.term_info(fieldname, btext)
-                weight = info.max_weight() * (1 + 1e-6)
-                norm = k1 * ((1 - b) + b * info.min_length() / avgfl)
-                self.bound = max(self.bound, self.factor * weight / (weight + norm))
+        for info in self.infos.values():
+            weight = info.max_weight() * (1 + 1e-6)
+            norm = k1 * ((1 - b) + b * info.min_length() / avgfl)
+            self.bound = max(self.bound, self.factor * weight / (weight + norm))
 
 
 def _add_word(
@@ -136,11 +142,12 @@ def _add_word(
 ) -> None:
     """Add one word's BM25 contribution to every article it occurs in (once `closed`, only
     to the articles already in `scores`)."""
-    fieldname, btext, factor, norms = word.fieldname, word.btext, word.factor, word.norms
+    fieldname, factor, norms = word.fieldname, word.factor, word.norms
     for (subsearcher, offset), segment in zip(leaves, scores, strict=True):
-        reader = subsearcher.reader()
-        if (closed and not segment) or (fieldname, btext) not in reader:
+        info = word.infos.get(offset)
+        if info is None or (closed and not segment):
             continue
+        reader = subsearcher.reader()
         if (offset, fieldname) not in lengths:
             raw = length_bytes(reader._perdoc, fieldname)
             lengths[offset, fieldname] = raw if raw is not None else bytes(reader.doc_count_all())
@@ -148,13 +155,13 @@ def _add_word(
         get = segment.get
         if closed:
             # Deleted articles never got in; blocks without any of these articles are skipped.
-            for ids, weights in posting_blocks(reader, fieldname, btext, wanted=sorted(segment)):
+            for ids, weights in posting_blocks(reader, info, wanted=sorted(segment)):
                 postings = zip(ids, weights, strict=True)
                 segment.update({d: get(d) + factor * tf / (tf + norms[lens[d]]) for d, tf in postings if d in segment})
             continue
         deleted = frozenset(reader._perdoc.deleted_docs()) if reader.has_deletions() else None
         first = not segment
-        for ids, weights in posting_blocks(reader, fieldname, btext):
+        for ids, weights in posting_blocks(reader, info):
             # One comprehension a block scores and adds up: a single loop over the postings.
             postings = zip(ids, weights, strict=True)
             if first:

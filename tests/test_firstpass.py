@@ -244,7 +244,7 @@ def test_posting_blocks_read_as_whoosh_reads_them(archive):
                     matcher.next()
                 ours = [
                     (d, w)
-                    for ids, weights in posting_blocks(reader, fieldname, btext)
+                    for ids, weights in posting_blocks(reader, reader.term_info(fieldname, btext))
                     for d, w in zip(ids, weights, strict=True)
                 ]
                 assert ours == whoosh, (fieldname, btext)
