@@ -14,6 +14,8 @@ import hashlib
 import os
 import sys
 import time
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -150,7 +152,7 @@ class Indexer:
         self._files_total = len(files)
         session = _Session(self, ix, stats, fresh=fresh)
         try:
-            vanished = session.vanished(roots, {path for path, _ in files})
+            vanished = session.vanished(roots, files)
             session.remove_vanished(vanished)
             for done, (path, display) in enumerate(files, start=1):
                 if path == STDIN:
@@ -172,38 +174,90 @@ class Indexer:
         else:
             self.index_dir.touch(articles=stats.total_articles)
 
-    def _discover(self, paths: list[str], stats: IndexStats) -> tuple[list[tuple[str, str]], list[str]]:
-        """Expand the command-line paths into (absolute path, path as shown) and the directory roots."""
-        files: list[tuple[str, str]] = []
-        roots: list[str] = []
-        seen: set[str] = set()
+    def _discover(self, paths: list[str], stats: IndexStats) -> tuple[_Files, list[str]]:
+        """The files to index (walked now to count them and note them) and the directory roots."""
+        files = _Files(paths)
+        for item in files.discover():
+            if isinstance(item, Problem):
+                stats.files_failed += 1
+                self._problem(stats, item)
+            else:
+                stats.files_skipped += 1
+        return files, files.roots
 
-        def add(path: str, display: str) -> None:
-            absolute = os.path.abspath(path)
-            if absolute not in seen:
-                seen.add(absolute)
-                files.append((absolute, display))
 
-        for arg in paths:
+_SKIPPED = "skipped"
+
+
+class _Files:
+    """The files named by the command-line paths, as (absolute path, path as shown).
+
+    An archive of a million articles is a million files, and a list of their paths would
+    make the indexer's memory grow with the archive. So the paths are walked twice: once
+    up front, to count the files and note a 64-bit hash of each path (8 bytes a file; two
+    paths sharing a hash among a million is a chance in tens of millions, and would make
+    one of them look already listed), then again while indexing. A path named twice (a
+    file and its directory) is indexed once, where first named."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self._paths = paths
+        self._hashes = array("q")  # of every path found, sorted once discovery ends
+        self._repeats: set[tuple[int, int]] = set()  # (argument number, hash): already listed
+        self.total = 0
+        self.roots: list[str] = []  # the directories named, absolute
+
+    def discover(self) -> Iterator[Problem | str]:
+        """Walk once: count and note the files; yield each problem, and _SKIPPED for each
+        file that is not an article format."""
+        seen: set[int] = set()  # while discovering only
+        for number, found in self._walk(collect=True):
+            if not isinstance(found, tuple):
+                yield found
+                continue
+            key = hash(found[0])
+            if key in seen:
+                self._repeats.add((number, key))
+            else:
+                seen.add(key)
+                self.total += 1
+        self._hashes = array("q", sorted(seen))
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for number, found in self._walk(collect=False):
+            if isinstance(found, tuple) and (number, hash(found[0])) not in self._repeats:
+                yield found
+
+    def __contains__(self, path: str) -> bool:
+        """Whether the walk found this absolute path."""
+        key = hash(path)
+        at = bisect_left(self._hashes, key)
+        return at < len(self._hashes) and self._hashes[at] == key
+
+    def _walk(self, *, collect: bool) -> Iterator[tuple[int, tuple[str, str] | Problem | str]]:
+        """(argument number, what was found); problems and skipped files only when collecting."""
+        for number, arg in enumerate(self._paths):
             if arg == STDIN:
-                files.append((STDIN, STDIN_PATH))
+                yield number, (STDIN, STDIN_PATH)
             elif os.path.isdir(arg):
-                roots.append(os.path.abspath(arg))
+                if collect:
+                    self.roots.append(os.path.abspath(arg))
                 walk_problems: list[Problem] = []
                 for path in _walk(arg, walk_problems):
                     if ignored_in_walk(path):
-                        stats.files_skipped += 1
+                        if collect:
+                            yield number, _SKIPPED
                     else:
-                        add(path, path)
-                for problem in walk_problems:
-                    stats.files_failed += 1
-                    self._problem(stats, problem)
+                        yield number, (os.path.abspath(path), path)
+                if collect:
+                    for problem in walk_problems:
+                        yield number, problem
             elif os.path.lexists(arg):
-                add(arg, arg)
-            else:
-                stats.files_failed += 1
-                self._problem(stats, Problem(arg, "no such file or directory"))
-        return files, roots
+                yield number, (os.path.abspath(arg), arg)
+            elif collect:
+                yield number, Problem(arg, "no such file or directory")
 
 
 class _Session:
@@ -213,12 +267,13 @@ class _Session:
         self.indexer = indexer
         self.ix = ix
         self.stats = stats
-        self.fresh = fresh
+        self.fresh = fresh  # the index was empty when the run began: no file was indexed before
+        self.committed = False  # whether this run has committed articles (which readers now see)
         self.articles_written = 0
         self.pending = 0
-        self.ids: dict[str, str] = {}  # id -> path, for ids written in this run
-        self.replaced: set[str] = set()  # paths whose old articles this run deletes
-        self._digests: dict[str, str] | None = None  # path -> content hash, as committed
+        self.ids: dict[str, str] = {}  # id -> path, for ids written since the last commit
+        self.replaced: set[str] = set()  # paths whose old articles are deleted since the last commit
+        self._digests: _Digests | None = None  # path -> content hash, as indexed before the run
         self._open()
 
     def _open(self) -> None:
@@ -248,32 +303,44 @@ class _Session:
             self._digests = self._read_digests()
         return self._digests.get(path)
 
-    def _read_digests(self) -> dict[str, str]:
-        """{path: content hash} of every indexed file, read in one pass over the filesig terms.
+    def _read_digests(self) -> _Digests:
+        """The content hash of every indexed file, read in one pass over the filesig terms.
 
         One pass instead of a term lookup per file: a lookup costs a binary search per
-        segment (most of a no-change re-run's time). Terms of deleted documents linger in
-        the term dictionary until segments merge, so a path seen with several hashes keeps
-        the one a live document carries."""
+        segment (most of a no-change re-run's time)."""
+        return _Digests(self._indexed_digests())
+
+    def _indexed_digests(self) -> Iterator[tuple[str, str]]:
+        """(path, content hash) of every indexed file, in path order.
+
+        Terms of deleted documents linger in the term dictionary until segments merge, so
+        a path seen with several hashes (next to each other: terms are sorted) keeps the one
+        a live document carries."""
         from whoosh.query import Term
 
-        digests: dict[str, str] = {}
-        doubtful: set[str] = set()
+        def live(path: str, digests: list[str]) -> str | None:
+            if len(digests) == 1:
+                return digests[0]
+            for digest in digests:
+                if any(True for _ in self.searcher.docs_for_query(Term("filesig", _filesig(path, digest)))):
+                    return digest
+            return None
+
+        last, digests = None, []
         for term in self.searcher.reader().lexicon("filesig"):
             text = term.decode("utf-8") if isinstance(term, bytes) else term
             path, _, digest = text.partition("\0")
-            if path in digests:
-                doubtful.add(path)
-            digests[path] = digest
-        for path in doubtful:
-            del digests[path]
-            prefix = _filesig(path, "")
-            for term in self.searcher.reader().expand_prefix("filesig", prefix):
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
-                if any(True for _ in self.searcher.docs_for_query(Term("filesig", text))):
-                    digests[path] = text[len(prefix) :]
-                    break
-        return digests
+            if path != last and last is not None:
+                found = live(last, digests)
+                if found is not None:
+                    yield last, found
+                digests = []
+            last = path
+            digests.append(digest)
+        if last is not None:
+            found = live(last, digests)
+            if found is not None:
+                yield last, found
 
     def stored_for_path(self, path: str) -> list[dict]:
         from whoosh.query import Term
@@ -282,7 +349,7 @@ class _Session:
             return []
         return [self.searcher.stored_fields(n) for n in self.searcher.docs_for_query(Term("path", path))]
 
-    def vanished(self, roots: list[str], present: set[str]) -> list[str]:
+    def vanished(self, roots: list[str], present: _Files) -> list[str]:
         """Indexed files under the given directories that are no longer there."""
         if self.fresh:
             return []
@@ -377,7 +444,7 @@ class _Session:
             self._maybe_commit()
 
     def _existing_path(self, article_id: str) -> str | None:
-        if self.fresh:
+        if self.fresh and not self.committed:
             return None
         docnum = self.searcher.document_number(id=article_id)
         return None if docnum is None else self.searcher.stored_fields(docnum).get("path")
@@ -425,7 +492,11 @@ class _Session:
         self.searcher.close()
         self.writer.commit()
         self.pending = 0
-        self.fresh = False if self.articles_written else self.fresh
+        self.committed = self.committed or self.articles_written > 0
+        # What was written and deleted is now in the index, where the next reader finds
+        # it: holding the ids written would make a long run's memory grow with the archive.
+        self.ids.clear()
+        self.replaced.clear()
 
     def cancel(self) -> None:
         """Undo what is not committed. Best effort: Ctrl-C can land between a commit and the
@@ -436,6 +507,44 @@ class _Session:
                 step()
             except Exception:  # already closed or committed: nothing to undo
                 pass
+
+
+class _Digests:
+    """{path: content hash} of the files indexed before the run, in 24 bytes a file.
+
+    A dict of path strings would make a re-run over a million files hold some 250 MB.
+    Paths are kept as 64-bit hashes (two sharing one among a million is a chance in tens
+    of millions, and would only make a file look changed and be indexed again), sorted,
+    with their 16-byte content hashes alongside in the same order."""
+
+    _SIZE = 16  # bytes of a content hash (_digest)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        keys, raw = array("q"), bytearray()
+        for path, digest in pairs:
+            keys.append(hash(path))
+            raw += _unhex(digest, self._SIZE)
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self._keys = array("q", (keys[i] for i in order))
+        size = self._SIZE
+        self._digests = b"".join(raw[i * size : (i + 1) * size] for i in order)
+
+    def get(self, path: str) -> str | None:
+        key = hash(path)
+        at = bisect_left(self._keys, key)
+        if at == len(self._keys) or self._keys[at] != key:
+            return None
+        return self._digests[at * self._SIZE : (at + 1) * self._SIZE].hex()
+
+
+def _unhex(digest: str, size: int) -> bytes:
+    """A content hash as bytes; anything else (never written by this version) as zeros,
+    which match no file's hash, so that the file is indexed again."""
+    try:
+        raw = bytes.fromhex(digest)
+    except ValueError:
+        raw = b""
+    return raw if len(raw) == size else bytes(size)
 
 
 def _shown(problem: Problem, display: str) -> Problem:
