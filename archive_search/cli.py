@@ -6,17 +6,18 @@ so that `--help` and quick searches start fast.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import os
 import sys
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Iterator, List, Optional
 
 import typer
 
 from . import EXIT_INTERRUPTED, __version__, exit_without_teardown
-from .errors import ArchiveSearchError
+from .errors import ArchiveSearchError, OutputError
 from .render import ColorMode, OutputFormat, Terminal, safe
 
 
@@ -96,6 +97,19 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+@contextlib.contextmanager
+def writing_output() -> Iterator[None]:
+    """Output that cannot be written (a full disk) is the user's error to hear of, not a bug."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _drop_stdout()  # what is left in its buffer cannot be written either
+        raise OutputError(exc) from None
+
+
 def reads_only(command: Callable[..., None]) -> Callable[..., None]:
     """Mark a command that only reads the index: its process may skip Python's teardown."""
 
@@ -109,12 +123,17 @@ def reads_only(command: Callable[..., None]) -> Callable[..., None]:
 
 def _broken_pipe() -> int:
     """The reader went away (`| head -1`): stop quietly, as grep does."""
+    _drop_stdout()
+    return Exit.OK
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that the exit's flush has nowhere to fail."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
-    return Exit.OK
 
 
 INDEX_HELP = "Index directory [default: $ARCHIVE_SEARCH_INDEX, else $XDG_DATA_HOME/archive-search/index]."
@@ -335,7 +354,8 @@ def search(
         result = archive.search(query, filters, sort=sort.value, limit=0, snippets=False)
         for note in result.notes:
             err(note)
-        sys.stdout.write(f"{result.total}\n")
+        with writing_output():
+            sys.stdout.write(f"{result.total}\n")
         raise typer.Exit(Exit.OK if result.total else Exit.NO_MATCH)
     snippets = resolved in (
         OutputFormat.rich,
@@ -353,7 +373,8 @@ def search(
     )
     for note in result.notes:
         err(note)
-    render_hits(result, resolved, sys.stdout, color=term.color(color), null=null)
+    with writing_output():
+        render_hits(result, resolved, sys.stdout, color=term.color(color), null=null)
     if not result.matched:
         if result.suggestion:
             err(f"archive-search: no matches; did you mean: {result.suggestion}")
@@ -388,7 +409,8 @@ def show(
             "ids are printed by: archive-search search QUERY --format ids"
         )
         raise typer.Exit(Exit.NO_MATCH)
-    render_article(article, term.resolve(fmt), sys.stdout, color=term.color(color))
+    with writing_output():
+        render_article(article, term.resolve(fmt), sys.stdout, color=term.color(color))
     raise typer.Exit(Exit.OK)
 
 
@@ -413,7 +435,8 @@ def similar(
 
     term = _terminal()
     result = Archive(IndexDir(default_index_dir(index))).similar(article_id, limit=limit)
-    render_hits(result, term.resolve(fmt), sys.stdout, color=term.color(color), null=null)
+    with writing_output():
+        render_hits(result, term.resolve(fmt), sys.stdout, color=term.color(color), null=null)
     raise typer.Exit(Exit.OK if result.hits else Exit.NO_MATCH)
 
 
@@ -435,7 +458,8 @@ def stats(
 
     term = _terminal()
     result = Archive(IndexDir(default_index_dir(index))).stats()
-    render_stats(result, term.resolve(fmt), sys.stdout, color=term.color(color))
+    with writing_output():
+        render_stats(result, term.resolve(fmt), sys.stdout, color=term.color(color))
     raise typer.Exit(Exit.OK)
 
 

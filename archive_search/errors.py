@@ -84,3 +84,13 @@ class ArticleNotFoundError(ArchiveSearchError):
         super().__init__(
             f"no article with id {article_id!r}; ids are printed by: archive-search search QUERY --format ids"
         )
+
+
+class OutputError(ArchiveSearchError):
+    """Standard output could not be written (a full disk, a file over quota, a device error)."""
+
+    def __init__(self, exc: OSError) -> None:
+        reason = exc.strerror or str(exc)
+        full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+        hint = "free some space or send the output elsewhere" if full else "send the output elsewhere"
+        super().__init__(f"cannot write the results to standard output ({reason}); {hint} and run the command again")

@@ -145,3 +145,35 @@ def test_version_and_help():
     for command in ("index", "search", "show", "stats"):
         result = run_cli(command, "--help")
         assert result.exit_code == 0 and "Example:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("search", "bike", "--format", "jsonl"),
+        ("search", "bike", "--count"),
+        ("stats",),
+        ("show", "ny_003_l-train-delays"),
+    ],
+)
+def test_output_that_cannot_be_written_is_one_line_exit_2(sample_index, command):
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full (Linux) to make every write fail")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "archive_search", *command, "--index", str(sample_index)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
+    assert proc.returncode == 2
+    assert_no_traceback(proc.stderr)
+    assert proc.stderr.splitlines() == [
+        "archive-search: error: cannot write the results to standard output (No space left on device); "
+        "free some space or send the output elsewhere and run the command again"
+    ]
