@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timezone
 
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer
@@ -139,6 +139,16 @@ def index_terms(value: str, titled: bool) -> list[tuple[str, int, float]]:
         start = (out[-1][1] if out else 0) + _TITLE_GAP
         out.extend((stem, start + i, 1.0) for i, stem in enumerate(_stems(body)))
     return out
+
+
+def term_weights(value: str) -> dict[str, float]:
+    """{stem: weight} of a "title<TITLE_END>body" value, as the body field's postings weigh
+    its words (the sums of index_terms' boosts), counted in C rather than a word at a time."""
+    title, _, body = value.partition(TITLE_END)
+    weights = {stem: float(n) for stem, n in Counter(_stems(body)).items()}
+    for stem, n in Counter(_stems(title)).items():
+        weights[stem] = TITLE_WEIGHT * n + weights.get(stem, 0.0)
+    return weights
 
 
 class IndexedText(Positions):

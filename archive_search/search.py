@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +21,7 @@ from .articles import Article
 from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError, QueryError
 from .firstpass import first_pass
 from .query import STOPWORDS, Filters, ParsedQuery, parse_query
-from .schema import TITLE_END, index_terms
+from .schema import TITLE_END, index_terms, term_weights
 from .store import IndexDir
 
 SORTS = ("relevance", "newest", "oldest")
@@ -478,10 +478,7 @@ def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]
 
 def _indexed_words(stored: dict) -> dict[str, float]:
     """{stem: weight} of an article's body field, as the index holds it (title words weighted)."""
-    weights: dict[str, float] = defaultdict(float)
-    for stem, _, boost in index_terms(f"{stored.get('title', '')}{TITLE_END}{stored.get('body', '')}", True):
-        weights[stem] += boost
-    return weights
+    return term_weights(f"{stored.get('title', '')}{TITLE_END}{stored.get('body', '')}")
 
 
 _SKIP_STEMS: frozenset[str] | None = None

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive_search.schema import TITLE_END, body_analyzer, index_terms, text_analyzer
+from archive_search.schema import TITLE_END, body_analyzer, index_terms, term_weights, text_analyzer
 
 
 def analyzed(value: str, titled: bool) -> list[tuple[str, int, float]]:
@@ -26,6 +26,15 @@ def test_fast_terms_equal_analyzer_terms(value, titled):
 def test_fast_terms_equal_analyzer_terms_for_title_and_body(title, body):
     value = f"{title}{TITLE_END}{body}"
     assert index_terms(value, True) == analyzed(value, True)
+
+
+@given(WORDS, WORDS)
+def test_term_weights_are_the_sums_of_the_analyzer_boosts(title, body):
+    value = f"{title}{TITLE_END}{body}"
+    expected: dict[str, float] = {}
+    for stem, _, boost in analyzed(value, True):
+        expected[stem] = expected.get(stem, 0.0) + boost
+    assert term_weights(value) == expected
 
 
 @pytest.mark.parametrize(
