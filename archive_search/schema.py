@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import timezone
 
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer
@@ -114,7 +115,10 @@ def _stemmer(language: str):
 
 
 def _stems(text: str) -> list[str]:
-    words = _WORDS.findall(text)
+    return _stem_words(_WORDS.findall(text))
+
+
+def _stem_words(words: list[str]) -> list[str]:
     cache = _stem_cache
     new = [word for word in set(words) if word not in cache]
     if new:
@@ -139,6 +143,22 @@ def index_terms(value: str, titled: bool) -> list[tuple[str, int, float]]:
         start = (out[-1][1] if out else 0) + _TITLE_GAP
         out.extend((stem, start + i, 1.0) for i, stem in enumerate(_stems(body)))
     return out
+
+
+def matched_tokens(value: str, termset: frozenset[str]) -> Iterator:
+    """text_analyzer's tokens of `value`, with character offsets and `matched` set when the
+    stem is in `termset`: what Whoosh's highlighter makes of the analyzer's tokens, without a
+    chain of generators per word. One Token, reused, as Whoosh's tokenizers do."""
+    from whoosh.analysis import Token
+
+    found = list(_WORDS.finditer(value))
+    stems = _stem_words([match.group() for match in found])
+    token = Token(chars=True, removestops=False, mode="query")  # as the highlighter asks for them
+    for match, stem in zip(found, stems, strict=True):
+        token.text = stem
+        token.startchar, token.endchar = match.span()
+        token.matched = stem in termset
+        yield token
 
 
 def term_weights(value: str) -> dict[str, float]:

@@ -21,7 +21,7 @@ from .articles import Article
 from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError, QueryError
 from .firstpass import first_pass
 from .query import STOPWORDS, Filters, ParsedQuery, parse_query
-from .schema import TITLE_END, index_terms, term_weights
+from .schema import TITLE_END, index_terms, matched_tokens, term_weights
 from .store import IndexDir
 
 SORTS = ("relevance", "newest", "oldest")
@@ -315,8 +315,8 @@ class Archive:
         stored = searcher.stored_fields(docnum)
         snippet, spans = "", []
         if words is not None:
-            fragments = _highlights(searcher, stored.get("body", ""), words, 2)
-            fragments = fragments or _highlights(searcher, stored.get("title", ""), words, 1)
+            fragments = _highlights(stored.get("body", ""), words, 2)
+            fragments = fragments or _highlights(stored.get("title", ""), words, 1)
             if fragments:
                 snippet, spans = _join_fragments(fragments)
             else:
@@ -441,12 +441,22 @@ def _highlight_words(searcher, q: wq.Query) -> frozenset[str]:
     return frozenset(words)
 
 
-def _highlights(searcher, text: str, words: frozenset[str], top: int) -> list:
+def _highlights(text: str, words: frozenset[str], top: int) -> list:
+    """The `top` best passages of the text for the words, in text order.
+
+    Whoosh's highlight(), with two changes: the title field's analysis (the body's words,
+    without the title weighting) is done a list at a time (schema.matched_tokens, tested
+    against the analyzer), and passages that score the same are taken first come, first
+    served -- Whoosh breaks the tie by the passages' memory addresses, so the same search
+    could show different snippets from one run to the next."""
     if not text or not words:
         return []
     fragmenter = highlight.ContextFragmenter(maxchars=160, surround=50)
-    analyzer = searcher.schema["title"].analyzer  # the body's words, without the title weighting
-    return highlight.highlight(text, words, analyzer, fragmenter, _SnippetFormatter(), top=top)
+    scorer = highlight.BasicFragmentScorer()
+    scored = [(scorer(f), f) for f in fragmenter.fragment_tokens(text, matched_tokens(text, words))]
+    scored.sort(key=lambda item: (-item[0], item[1].startchar))
+    best = sorted((f for score, f in scored[:top] if score >= 1), key=lambda f: f.startchar)
+    return _SnippetFormatter().format(best)
 
 
 def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:

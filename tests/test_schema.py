@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive_search.schema import TITLE_END, body_analyzer, index_terms, term_weights, text_analyzer
+from archive_search.schema import (
+    TITLE_END,
+    body_analyzer,
+    index_terms,
+    matched_tokens,
+    term_weights,
+    text_analyzer,
+)
 
 
 def analyzed(value: str, titled: bool) -> list[tuple[str, int, float]]:
@@ -35,6 +42,26 @@ def test_term_weights_are_the_sums_of_the_analyzer_boosts(title, body):
     for stem, _, boost in analyzed(value, True):
         expected[stem] = expected.get(stem, 0.0) + boost
     assert term_weights(value) == expected
+
+
+@given(WORDS, st.lists(st.sampled_from(["cafe", "own", "the", "run", "a", "x", "é"]), max_size=4))
+def test_matched_tokens_are_the_highlighters_tokens(value, words):
+    """Same words, offsets and matches as Whoosh's highlight() makes of the analyzer, and
+    so the same passages."""
+    from whoosh import highlight
+
+    termset = frozenset(words) | frozenset(t.text for t in list(text_analyzer()(value))[::3])
+    ours = [(t.text, t.startchar, t.endchar, t.matched) for t in matched_tokens(value, termset)]
+    theirs = highlight.set_matched_filter(text_analyzer()(value, chars=True, mode="query", removestops=False), termset)
+    assert ours == [(t.text, t.startchar, t.endchar, t.matched) for t in theirs]
+
+    def passages(tokens):
+        fragments = highlight.ContextFragmenter(maxchars=40, surround=10).fragment_tokens(value, tokens)
+        return [(f.startchar, f.endchar, [(t.startchar, t.endchar) for t in f.matches]) for f in fragments]
+
+    assert passages(matched_tokens(value, termset)) == passages(
+        highlight.set_matched_filter(text_analyzer()(value, chars=True, mode="query", removestops=False), termset)
+    )
 
 
 @pytest.mark.parametrize(

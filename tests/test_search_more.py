@@ -162,3 +162,23 @@ def test_arbitrary_query_text(sample_index, text):
 
 def test_data_dir_is_what_the_sample_index_holds():
     assert (DATA / "feeds" / "wire.jsonl").exists()
+
+
+def test_snippets_prefer_the_earlier_of_equally_good_passages(tmp_path):
+    """Six passages match equally well: the snippet shows the first two, every time
+    (Whoosh alone breaks such ties by the passages' memory addresses)."""
+    from archive_search.indexer import Indexer
+
+    filler = " ".join(["Nothing of note happened on the block that week."] * 8)
+    passages = [f"The ferry ran {word}." for word in ("early", "late", "twice", "never", "slowly", "empty")]
+    body = " ".join(f"{filler} {passage}" for passage in passages)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "f", "title": "Notes", "body": body}) + "\n", encoding="utf-8")
+    Indexer(IndexDir(tmp_path / "ix")).run([str(feed)])
+    archive = Archive(tmp_path / "ix")
+    for _ in range(5):
+        (hit,) = archive.search("ferry").hits
+        shown = [
+            word for word in ("early", "late", "twice", "never", "slowly", "empty") if f"ran {word}" in hit.snippet
+        ]
+        assert shown == ["early", "late"], hit.snippet
