@@ -460,7 +460,8 @@ def _highlights(text: str, words: frozenset[str], top: int) -> list:
 
 
 def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """Pseudo-relevance feedback (RM3) over the first pass's top RERANK_DEPTH articles.
+    """Pseudo-relevance feedback (RM3) over the first pass's top RERANK_DEPTH articles
+    (the candidates); any further ones follow them in the first pass's order.
 
     The final score is QUERY_SHARE of the query's own score plus the rest from the
     FEEDBACK_TERMS words most typical of the top FEEDBACK_DOCS articles. Only articles the
@@ -473,17 +474,21 @@ def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]
     typed = sum(1 for fieldname, _ in q.iter_all_terms() if fieldname == "body")
     if not typed:
         return ranked
-    stored = {docnum: searcher.stored_fields(docnum) for docnum, _ in ranked}
+    candidates, rest = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
+    stored = {docnum: searcher.stored_fields(docnum) for docnum, _ in candidates}
     words = {docnum: _indexed_words(fields) for docnum, fields in stored.items()}
-    terms = _feedback_terms(searcher, [(words[d], score) for d, score in ranked[:FEEDBACK_DOCS]])
+    terms = _feedback_terms(searcher, [(words[d], score) for d, score in candidates[:FEEDBACK_DOCS]])
     if not terms:
         return ranked
     extra = _bm25_scores(searcher, terms, words)
     own = QUERY_SHARE / typed
-    rescored = [(d, own * s + (1 - QUERY_SHARE) * extra.get(d, 0.0)) for d, s in ranked]
+    rescored = [(d, own * s + (1 - QUERY_SHARE) * extra.get(d, 0.0)) for d, s in candidates]
     # Equal scores in id order, not document-number order: the same archive indexed again
     # (with --jobs, into differently shared segments) ranks the same.
-    return sorted(rescored, key=lambda item: (-item[1], stored[item[0]].get("id", "")))
+    rescored.sort(key=lambda item: (-item[1], stored[item[0]].get("id", "")))
+    # Articles past the candidates keep the first pass's order, scored without feedback's
+    # share, so below every candidate: a longer --limit only adds to the list's end.
+    return rescored + [(d, own * s) for d, s in rest]
 
 
 def _indexed_words(stored: dict) -> dict[str, float]:

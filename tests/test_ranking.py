@@ -153,3 +153,20 @@ def test_uncounted_search_gives_the_same_hits(archive):
     assert not nothing.matched and nothing.hits == []
     past_the_end = archive.search("bakery", offset=5, count=False)
     assert past_the_end.matched and past_the_end.hits == []
+
+
+@pytest.mark.parametrize("text", ["park flood rent", "blue owners bakery ferry", "rent painted band lights flood"])
+def test_a_longer_limit_or_an_offset_only_extends_the_same_ranking(archive, monkeypatch, text):
+    """Pages of results are slices of one ranking, whatever --limit says: feedback reorders
+    a fixed number of candidates (here 3) and the rest follow, scored lower."""
+    import archive_search.search as search
+
+    monkeypatch.setattr(search, "RERANK_DEPTH", 3)
+    full = archive.search(text, limit=20, snippets=False).hits
+    assert len(full) > 4
+    for limit in (1, 2, 3, 4):
+        assert [h.id for h in archive.search(text, limit=limit, snippets=False).hits] == [h.id for h in full[:limit]]
+    page = archive.search(text, limit=2, offset=2, snippets=False).hits
+    assert [(h.id, h.rank) for h in page] == [(h.id, h.rank) for h in full[2:4]]
+    scores = [h.score for h in full]
+    assert scores == sorted(scores, reverse=True)
