@@ -28,7 +28,7 @@ SORTS = ("relevance", "newest", "oldest")
 
 # Ranking (README, "How ranking works"; measured with bench/relevance.py).
 K1, B = 1.5, 0.5
-RERANK_DEPTH = 100  # feedback reorders this many of the first pass's best articles
+RERANK_DEPTH = 50  # feedback reorders this many of the first pass's best articles
 FEEDBACK_DOCS = 10  # pseudo-relevance feedback: the top articles of a first pass...
 FEEDBACK_TERMS = 40  # ...lend this many of their most typical words...
 QUERY_SHARE = 0.5  # ...which weigh, together, as much as the words typed.
@@ -468,7 +468,7 @@ def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]
     query matched are reordered: feedback brings in none without the words typed.
 
     The candidates' words come from analysing their stored text again rather than from the
-    postings: a hundred short texts cost the same in any archive, while looking a hundred
+    postings: fifty short texts cost the same in any archive, while looking fifty
     articles up in the postings of common words reads more blocks the bigger the archive.
     """
     typed = sum(1 for fieldname, _ in q.iter_all_terms() if fieldname == "body")
