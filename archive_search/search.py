@@ -5,6 +5,7 @@ Everything here returns dataclasses; printing is render.py's business.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -222,6 +223,28 @@ def _reading(index_dir: IndexDir) -> Iterator[None]:
         raise IndexCorruptError(str(index_dir), f"{type(exc).__name__}: {exc}") from None
 
 
+def _survives_rebuilds(method):
+    """Read again, from the new generation, when a rebuild finished during the read.
+
+    A rebuild that completes switches generations and deletes the old one's files; a
+    search that opened the old generation just before then finds its table of contents
+    or a file it had not opened yet gone. Results are built whole before anything is
+    printed, so starting the read over shows nothing twice."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        for attempt in range(3):
+            try:
+                return method(self, *args, **kwargs)
+            except Exception:  # Whoosh's own (a missing table of contents) or IndexCorruptError
+                if attempt == 2 or not self._generation_switched():
+                    raise
+                self._ix = None
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
 class Archive:
     """A searchable archive: one index directory, opened for reading."""
 
@@ -236,6 +259,15 @@ class Archive:
                 self._ix = self.index_dir.open()
         return self._ix
 
+    def _generation_switched(self) -> bool:
+        """Whether the index directory now names another generation than the one open."""
+        if self._ix is None:
+            return False
+        try:
+            return self.index_dir.generation() != self._ix.indexname
+        except ArchiveSearchError:
+            return False
+
     @contextmanager
     def _searcher(self) -> Iterator:
         """A searcher, with any failure to read the index reported as IndexCorruptError."""
@@ -245,6 +277,7 @@ class Archive:
     def parse(self, text: str, filters: Filters | None = None) -> ParsedQuery:
         return parse_query(self.ix.schema, text, filters)
 
+    @_survives_rebuilds
     def search(
         self,
         text: str,
@@ -372,6 +405,7 @@ class Archive:
                 return _surface_form(searcher, best, typed)
         return None
 
+    @_survives_rebuilds
     def similar(self, article_id: str, *, limit: int = 10, snippets: bool = True) -> SearchResult:
         """Articles most like the given one (Whoosh's more-like-this on key body terms)."""
         with self._searcher() as searcher:
@@ -392,11 +426,13 @@ class Archive:
                     item.snippet = _lead(stored.get("body", ""))
         return SearchResult(hits, len(hits))
 
+    @_survives_rebuilds
     def get(self, article_id: str) -> Article | None:
         with self._searcher() as searcher:
             stored = searcher.document(id=article_id)
         return article_from_stored(stored) if stored else None
 
+    @_survives_rebuilds
     def stats(self, top: int = 10) -> ArchiveStats:
         meta = self.index_dir.read_meta()
         authors: Counter[str] = Counter()

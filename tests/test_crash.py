@@ -255,3 +255,28 @@ def test_a_helper_dying_mid_run_is_one_clear_error(corpus, tmp_path):
     assert_no_traceback(text)
     assert proc.returncode == 2, text
     assert "a helper process ended unexpectedly; run again with --jobs 1" in text
+
+
+def test_a_search_that_opened_the_index_before_a_rebuild_finished_still_answers(tmp_path):
+    """The rebuild switches generations and deletes the old one's files between the
+    search opening the index and reading it: the search reads the new generation."""
+    from archive_search.indexer import Indexer
+    from archive_search.search import Archive
+    from archive_search.store import IndexDir
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        "\n".join(json.dumps({"id": f"a{i}", "title": "Rent", "body": f"Rent rose {i}."}) for i in range(5)) + "\n"
+    )
+    Indexer(IndexDir(tmp_path / "ix")).run([str(feed)])
+    for read in (
+        lambda archive: [hit.id for hit in archive.search("rent", limit=10).hits],
+        lambda archive: archive.get("a3").title,
+        lambda archive: archive.stats().articles,
+        lambda archive: [hit.id for hit in archive.similar("a1").hits],
+    ):
+        archive = Archive(tmp_path / "ix")
+        before = archive.ix.indexname  # opened: the table of contents is read
+        Indexer(IndexDir(tmp_path / "ix"), rebuild=True).run([str(feed)])
+        assert IndexDir(tmp_path / "ix").generation() != before
+        assert read(archive) == read(Archive(tmp_path / "ix"))
