@@ -308,39 +308,27 @@ class _Session:
 
         One pass instead of a term lookup per file: a lookup costs a binary search per
         segment (most of a no-change re-run's time)."""
-        return _Digests(self._indexed_digests())
+        return _Digests(self._live_filesigs())
 
-    def _indexed_digests(self) -> Iterator[tuple[str, str]]:
-        """(path, content hash) of every indexed file, in path order.
+    def _live_filesigs(self, prefix: str = "") -> Iterator[tuple[str, str]]:
+        """(path, content hash) of every indexed file whose path starts with `prefix`.
 
-        Terms of deleted documents linger in the term dictionary until segments merge, so
-        a path seen with several hashes (next to each other: terms are sorted) keeps the one
-        a live document carries."""
-        from whoosh.query import Term
-
-        def live(path: str, digests: list[str]) -> str | None:
-            if len(digests) == 1:
-                return digests[0]
-            for digest in digests:
-                if any(True for _ in self.searcher.docs_for_query(Term("filesig", _filesig(path, digest)))):
-                    return digest
-            return None
-
-        last, digests = None, []
-        for term in self.searcher.reader().lexicon("filesig"):
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
-            path, _, digest = text.partition("\0")
-            if path != last and last is not None:
-                found = live(last, digests)
-                if found is not None:
-                    yield last, found
-                digests = []
-            last = path
-            digests.append(digest)
-        if last is not None:
-            found = live(last, digests)
-            if found is not None:
-                yield last, found
+        Whoosh keeps a deleted article's terms until its segment is merged away, so a file
+        removed or replaced still has its old filesig term there; those of a segment's
+        deleted articles are left out. A file's articles in one segment are all live or all
+        deleted: a run deletes a file's articles from committed segments and writes its new
+        ones to a new segment."""
+        for subsearcher, _ in self.searcher.leaf_searchers():
+            reader = subsearcher.reader()
+            gone: set[str] = set()
+            if reader.has_deletions():
+                gone = {reader.stored_fields(docnum).get("path") for docnum in reader._perdoc.deleted_docs()}
+            terms = reader.expand_prefix("filesig", prefix) if prefix else reader.lexicon("filesig")
+            for term in terms:
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                path, _, digest = text.partition("\0")
+                if path not in gone:
+                    yield path, digest
 
     def stored_for_path(self, path: str) -> list[dict]:
         from whoosh.query import Term
@@ -354,12 +342,8 @@ class _Session:
         if self.fresh:
             return []
         gone: set[str] = set()
-        reader = self.searcher.reader()
         for root in roots:
-            prefix = root.rstrip(os.sep) + os.sep
-            for term in reader.expand_prefix("filesig", prefix):
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
-                path = text.split("\0", 1)[0]
+            for path, _ in self._live_filesigs(root.rstrip(os.sep) + os.sep):
                 if path not in present:
                     gone.add(path)
         return sorted(gone)

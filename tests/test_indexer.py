@@ -99,6 +99,24 @@ def test_deleted_file_and_directory_are_removed(tmp_path, archive_copy):
     assert Archive(index).get("chi_001_divvy-logan-square") is None
 
 
+def test_a_removed_file_put_back_unchanged_is_indexed_again(tmp_path, archive_copy):
+    """The removed file's terms linger in its segment until a merge; they are not taken
+    for a file still indexed (which would skip it as unchanged, or count it removed again)."""
+    index = tmp_path / "ix"
+    index_with(index, archive_copy)
+    story = archive_copy / "dnainfo" / "chicago" / "chi_001_divvy-logan-square.txt"
+    kept = story.read_bytes()
+    story.unlink()
+    removed, _ = index_with(index, archive_copy)
+    again, _ = index_with(index, archive_copy)
+    assert (removed.files_removed, again.files_removed, again.articles_removed) == (1, 0, 0)
+    story.write_bytes(kept)
+    back, _ = index_with(index, archive_copy)
+    assert (back.files_new, back.articles_added, back.files_unchanged) == (1, 1, 32)
+    assert count(index) == 40
+    assert Archive(index).get("chi_001_divvy-logan-square") is not None
+
+
 def test_indexing_a_file_does_not_remove_others(tmp_path, archive_copy):
     index = tmp_path / "ix"
     index_with(index, archive_copy)
