@@ -158,12 +158,15 @@ def plain_words(schema, text: str) -> query.Query:
     return merge_repeats(parser.parse(kept, normalize=False)).normalize()
 
 
-# A question mark ending a word is punctuation ("who owns it?"), not a one-letter wildcard.
-_QUESTION = re.compile(r"(?<=\w)\?+(?=[\s)\"]|$)")
+# "?" is a one-letter wildcard only inside a word (`wom?n`). Anywhere else it is punctuation:
+# ending a question ("who owns it?"), after a bracket ("(MEDLARS)?") or opening a word, where
+# as a wildcard it would match every one-letter word, or every word ending so (Lucene refuses
+# leading wildcards by default for the same reason).
+_QUESTION = re.compile(r"(?<!\w)\?+|\?+(?!\w)")
 
 
 def _parse(schema, text: str) -> query.Query:
-    q = make_parser(schema).parse(_QUESTION.sub("", text), normalize=False)
+    q = make_parser(schema).parse(text, normalize=False)
     return lift_negations(merge_repeats(q)).normalize()
 
 
@@ -227,7 +230,7 @@ def parse_query(schema, text: str, filters: Filters | None = None) -> ParsedQuer
     filters = filters or Filters()
     notes: list[str] = []
     text = text.strip()
-    rest, ranges = _replace_date_terms(text)
+    rest, ranges = _replace_date_terms(_QUESTION.sub(" ", text))
     problem = _looks_broken(rest)
     fallback = False
     if problem:

@@ -85,6 +85,16 @@ def test_trailing_question_mark_is_punctuation(archive):
     assert archive.search("bakery?", snippets=False).total == 1
 
 
+def test_question_marks_outside_words_are_punctuation(archive):
+    # "(MEDLARS)?" and "?slip?" (Cranfield's queries have both) were wildcards matching
+    # every one-letter word and every word ending in "slip".
+    assert archive.parse("who closed the (bakery)?").query == archive.parse("closed bakery").query
+    assert archive.parse("?bakery? rent ?").query == archive.parse("bakery rent").query
+    assert ranked(archive, "closed the (bakery)?") == ranked(archive, "closed bakery")
+    # Inside a word it is still a one-letter wildcard.
+    assert archive.search("bak?ry", snippets=False).total == 1
+
+
 def test_repeated_word_weighs_more(archive):
     assert ranked(archive, "bakery bakery bakery rent")[0] == "bakery"
     assert ranked(archive, "rent rent rent bakery")[0] == "rent"
