@@ -203,7 +203,6 @@ class _Files:
         self._paths = paths
         self._hashes = array("q")  # of every path found, sorted once discovery ends
         self._repeats: set[tuple[int, int]] = set()  # (argument number, hash): already listed
-        self.total = 0
         self.roots: list[str] = []  # the directories named, absolute
 
     def discover(self) -> Iterator[Problem | str]:
@@ -219,11 +218,11 @@ class _Files:
                 self._repeats.add((number, key))
             else:
                 seen.add(key)
-                self.total += 1
         self._hashes = array("q", sorted(seen))
 
     def __len__(self) -> int:
-        return self.total
+        """How many files discovery found, each counted once."""
+        return len(self._hashes)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         for number, found in self._walk(collect=False):
