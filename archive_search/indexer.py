@@ -231,9 +231,7 @@ class _Files:
 
     def __contains__(self, path: str) -> bool:
         """Whether the walk found this absolute path."""
-        key = hash(path)
-        at = bisect_left(self._hashes, key)
-        return at < len(self._hashes) and self._hashes[at] == key
+        return _position(self._hashes, hash(path)) is not None
 
     def _walk(self, *, collect: bool) -> Iterator[tuple[int, tuple[str, str] | Problem | str]]:
         """(argument number, what was found); problems and skipped files only when collecting."""
@@ -513,11 +511,14 @@ class _Digests:
         self._digests = b"".join(raw[i * size : (i + 1) * size] for i in order)
 
     def get(self, path: str) -> str | None:
-        key = hash(path)
-        at = bisect_left(self._keys, key)
-        if at == len(self._keys) or self._keys[at] != key:
-            return None
-        return self._digests[at * self._SIZE : (at + 1) * self._SIZE].hex()
+        at = _position(self._keys, hash(path))
+        return None if at is None else self._digests[at * self._SIZE : (at + 1) * self._SIZE].hex()
+
+
+def _position(keys: array, key: int) -> int | None:
+    """Where a path's hash sits in a sorted array of them; None when it is not there."""
+    at = bisect_left(keys, key)
+    return at if at < len(keys) and keys[at] == key else None
 
 
 def _unhex(digest: str, size: int) -> bytes:
