@@ -27,7 +27,7 @@ from .readers import MAX_FILE_BYTES, Problem, parse_bytes, parse_jsonl_lines
 from .readers.common import short_hash
 from .readers.sniff import ignored_in_walk
 from .schema import build_schema, document_fields
-from .store import IndexDir
+from .store import LATENT_FILE, IndexDir
 
 STDIN = "-"
 STDIN_PATH = "<stdin>"
@@ -173,6 +173,46 @@ class Indexer:
             self.index_dir.publish(generation, articles=stats.total_articles)
         else:
             self.index_dir.touch(articles=stats.total_articles)
+        changed = fresh or stats.articles_added or stats.articles_updated or stats.articles_removed
+        self._fit_latent(ix, stats, refit=bool(changed))
+
+    def _fit_latent(self, ix, stats: IndexStats, *, refit: bool) -> None:
+        """Fit the latent space (latent.py) to the archive as it now is, when the run changed
+        it or there is none yet. The articles are committed already: a failure to write the
+        space is a warning (searches rank without it), and Ctrl-C here loses only the space,
+        which the next run fits again."""
+        from .latent import SAMPLE, LatentSpace, article_words, fit, sample_ids
+
+        path = self.index_dir.path / LATENT_FILE
+        if not refit:
+            try:
+                LatentSpace.load(path)
+                return
+            except (OSError, ValueError):  # none yet, or damaged: fit it again
+                pass
+
+        with ix.searcher() as searcher:
+            if searcher.doc_count() <= SAMPLE:
+                docs = sorted(searcher.all_stored_fields(), key=lambda fields: fields.get("id", ""))
+            else:
+                ids = sample_ids(term.decode("utf-8") for term in searcher.reader().lexicon("id"))
+                docs = [fields for i in ids if (fields := searcher.document(id=i)) is not None]
+            space = fit(article_words(fields.get("title", ""), fields.get("body", "")) for fields in docs)
+        try:
+            if space is None:  # too few articles to fit one
+                path.unlink(missing_ok=True)
+            else:
+                space.save(path)
+        except OSError as exc:
+            self._problem(
+                stats,
+                Problem(
+                    str(path),
+                    f"could not write the latent space ({exc.strerror or exc}); searches rank without it"
+                    " until the next run that can",
+                    warning=True,
+                ),
+            )
 
     def _discover(self, paths: list[str], stats: IndexStats) -> tuple[_Files, list[str]]:
         """The files to index (walked now to count them and note them) and the directory roots."""

@@ -114,7 +114,8 @@ def _stemmer(language: str):
     return stemmer
 
 
-def _stems(text: str) -> list[str]:
+def stems(text: str) -> list[str]:
+    """The stems of the text's words, in order, stopwords included (as the index holds them)."""
     return _stem_words(_WORDS.findall(text))
 
 
@@ -138,10 +139,10 @@ def index_terms(value: str, titled: bool) -> list[tuple[str, int, float]]:
     tests/test_schema.py checks the two agree on arbitrary text."""
     title, sep, body = value.partition(TITLE_END) if titled else (value, "", "")
     boost = TITLE_WEIGHT if sep else 1.0
-    out = [(stem, i, boost) for i, stem in enumerate(_stems(title))]
+    out = [(stem, i, boost) for i, stem in enumerate(stems(title))]
     if sep:
         start = (out[-1][1] if out else 0) + _TITLE_GAP
-        out.extend((stem, start + i, 1.0) for i, stem in enumerate(_stems(body)))
+        out.extend((stem, start + i, 1.0) for i, stem in enumerate(stems(body)))
     return out
 
 
@@ -165,8 +166,8 @@ def term_weights(value: str) -> dict[str, float]:
     """{stem: weight} of a "title<TITLE_END>body" value, as the body field's postings weigh
     its words (the sums of index_terms' boosts), counted in C rather than a word at a time."""
     title, _, body = value.partition(TITLE_END)
-    weights = {stem: float(n) for stem, n in Counter(_stems(body)).items()}
-    for stem, n in Counter(_stems(title)).items():
+    weights = {stem: float(n) for stem, n in Counter(stems(body)).items()}
+    for stem, n in Counter(stems(title)).items():
         weights[stem] = TITLE_WEIGHT * n + weights.get(stem, 0.0)
     return weights
 

@@ -9,6 +9,7 @@ import functools
 import math
 import os
 import re
+import statistics
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError,
 from .firstpass import first_pass
 from .query import STOPWORDS, Filters, ParsedQuery, parse_query
 from .schema import TITLE_END, index_terms, matched_tokens, term_weights
-from .store import IndexDir
+from .store import LATENT_FILE, IndexDir
 
 SORTS = ("relevance", "newest", "oldest")
 
@@ -33,6 +34,7 @@ RERANK_DEPTH = 50  # feedback reorders this many of the first pass's best articl
 FEEDBACK_DOCS = 10  # pseudo-relevance feedback: the top articles of a first pass...
 FEEDBACK_TERMS = 40  # ...lend this many of their most typical words...
 QUERY_SHARE = 0.5  # ...which weigh, together, as much as the words typed.
+LATENT_SHARE = 0.4  # then the candidates' closeness to the query in the latent space (latent.py)
 
 
 class LuceneBM25(scoring.BM25F):
@@ -251,6 +253,7 @@ class Archive:
     def __init__(self, index_dir: IndexDir | str | os.PathLike) -> None:
         self.index_dir = index_dir if isinstance(index_dir, IndexDir) else IndexDir(index_dir)
         self._ix = None
+        self._latent: tuple[int, object] | None = None  # (file's mtime_ns, LatentSpace or the error)
 
     @property
     def ix(self):
@@ -319,7 +322,7 @@ class Archive:
                     results = searcher.search(q, limit=depth or 1)
                     ranked = [(hit.docnum, hit.score or 0.0) for hit in results] if limit else []
                 if feedback and len(ranked) > 1:
-                    ranked = _rerank_with_feedback(searcher, q, ranked)
+                    ranked = _rerank_with_feedback(searcher, q, ranked, self._latent_space(parsed.notes))
                 ranked = ranked[offset : offset + limit]
             if fast is None:
                 found = len(results) if count else None
@@ -339,6 +342,30 @@ class Archive:
             if not matched and not parsed.plain_words:
                 suggestion = self._suggest(searcher, text)
         return SearchResult(hits, total, parsed.notes, suggestion, matched)
+
+    def _latent_space(self, notes: list[str]):
+        """The index's latent space (latent.py), read again when the indexer has replaced it;
+        None when there is none. A damaged one is left out of the ranking, with a note."""
+        path = self.index_dir.path / LATENT_FILE
+        try:
+            stamp = os.stat(path).st_mtime_ns
+        except OSError:
+            return None
+        if self._latent is None or self._latent[0] != stamp:
+            from .latent import LatentSpace
+
+            try:
+                self._latent = (stamp, LatentSpace.load(path))
+            except (OSError, ValueError) as exc:
+                self._latent = (stamp, exc)
+        space = self._latent[1]
+        if isinstance(space, Exception):
+            notes.append(
+                f"note: {path} cannot be read ({space}); ranked without it."
+                " Run archive-search index again to rebuild it"
+            )
+            return None
+        return space
 
     def count(self, text: str, filters: Filters | None = None) -> int:
         return self.search(text, filters, limit=0, snippets=False).total or 0
@@ -495,7 +522,9 @@ def _highlights(text: str, words: frozenset[str], top: int) -> list:
     return _SnippetFormatter().format(best)
 
 
-def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+def _rerank_with_feedback(
+    searcher, q: wq.Query, ranked: list[tuple[int, float]], space=None
+) -> list[tuple[int, float]]:
     """Pseudo-relevance feedback (RM3) over the first pass's top RERANK_DEPTH articles
     (the candidates); any further ones follow them in the first pass's order.
 
@@ -519,12 +548,65 @@ def _rerank_with_feedback(searcher, q: wq.Query, ranked: list[tuple[int, float]]
     extra = _bm25_scores(searcher, terms, words)
     own = QUERY_SHARE / typed
     rescored = [(d, own * s + (1 - QUERY_SHARE) * extra.get(d, 0.0)) for d, s in candidates]
+    if space is not None:
+        rescored = _mix_latent(space, q, stored, rescored)
     # Equal scores in id order, not document-number order: the same archive indexed again
     # (with --jobs, into differently shared segments) ranks the same.
     rescored.sort(key=lambda item: (-item[1], stored[item[0]].get("id", "")))
     # Articles past the candidates keep the first pass's order, scored without feedback's
     # share, so below every candidate: a longer --limit only adds to the list's end.
     return rescored + [(d, own * s) for d, s in rest]
+
+
+def _mix_latent(space, q: wq.Query, stored: dict, rescored: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Add each candidate's closeness to the query in the latent space to its score.
+
+    Ranks as (1 - LATENT_SHARE) * z(score) + LATENT_SHARE * z(cosine), z standardising over
+    the candidates, but on the scores' own scale and never lowering one: the cosine's part
+    is counted from the lowest candidate's, so candidates stay above the articles after them."""
+    from .latent import article_words
+
+    query = space.project(_typed_words(q))
+    if query is None:
+        return rescored
+    closeness = []
+    for docnum, _ in rescored:
+        fields = stored[docnum]
+        vector = space.project(article_words(fields.get("title", ""), fields.get("body", "")))
+        closeness.append(0.0 if vector is None else float(vector @ query))
+    score_spread = statistics.pstdev(score for _, score in rescored)
+    closeness_spread = statistics.pstdev(closeness)
+    if not score_spread or not closeness_spread:
+        return rescored
+    scale = LATENT_SHARE / (1 - LATENT_SHARE) * score_spread / closeness_spread
+    lowest = min(closeness)
+    return [(d, score + scale * (c - lowest)) for (d, score), c in zip(rescored, closeness, strict=True)]
+
+
+def _typed_words(q: wq.Query) -> dict[str, float]:
+    """{stem: times typed} of the query's body words, leaving out those it excludes (NOT)."""
+    counts: dict[str, float] = {}
+
+    def visit(node: wq.Query) -> None:
+        if isinstance(node, wq.AndNot):
+            visit(node.a)
+        elif isinstance(node, wq.Not):
+            return
+        elif isinstance(node, wq.Term):
+            if node.fieldname == "body":
+                text = node.text.decode("utf-8") if isinstance(node.text, bytes) else node.text
+                counts[text] = counts.get(text, 0.0) + node.boost
+        elif isinstance(node, wq.compound.CompoundQuery):
+            for sub in node.subqueries:
+                visit(sub)
+        else:
+            for fieldname, text in node.iter_all_terms():
+                if fieldname == "body":
+                    text = text.decode("utf-8") if isinstance(text, bytes) else text
+                    counts[text] = counts.get(text, 0.0) + 1.0
+
+    visit(q)
+    return counts
 
 
 def _indexed_words(stored: dict) -> dict[str, float]:

@@ -4,6 +4,8 @@ Layout of an index directory:
 
     archive-search.json     which Whoosh index generation is current, and the format
     write.lock              held (flock) by the one running indexer; names it
+    latent.npz              the latent space of the archive's words (latent.py), refitted by
+                            every run that changes the archive; replaced atomically
     _g1_4.toc, g1_*.seg     Whoosh's files for generation "g1"
 
 Incremental runs commit into the current generation (each Whoosh commit is
@@ -29,6 +31,7 @@ from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
 INDEX_ENV = "ARCHIVE_SEARCH_INDEX"
 META_FILE = "archive-search.json"
 LOCK_FILE = "write.lock"
+LATENT_FILE = "latent.npz"  # latent.py's space of the archive's words
 FORMAT = "archive-search-index"
 FORMAT_VERSION = 1
 

@@ -117,8 +117,9 @@ folder, index = sys.argv[1], sys.argv[2]
 if os.geteuid() == 0:
     warm = os.path.join(os.path.dirname(folder), "warm")
     os.makedirs(warm)
-    with open(os.path.join(warm, "w.txt"), "w", encoding="utf-8") as f:
-        f.write(sys.argv[3].format(n="warm"))
+    for n in range(4):  # enough articles to fit a latent space: its imports are warmed too
+        with open(os.path.join(warm, f"w{n}.txt"), "w", encoding="utf-8") as f:
+            f.write(sys.argv[3].format(n=f"warm{n}"))
     Indexer(IndexDir(warm + "-index"), on_problem=print).run([warm])
     os.setegid(65534)
     os.seteuid(65534)

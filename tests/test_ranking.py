@@ -139,9 +139,9 @@ def _bench_module(name: str):
     return module
 
 
-@pytest.mark.parametrize(("name", "floor"), [("cisi", 0.25), ("cranfield", 0.41)])
+@pytest.mark.parametrize(("name", "floor"), [("cisi", 0.27), ("cranfield", 0.42)])
 def test_relevance_floor_on_a_real_collection(name, floor, tmp_path: Path):
-    """A guard against ranking regressions: the bench's figure, with some slack."""
+    """The goals of the ranking issue (the bench gives 0.278 and 0.437): a guard against regressions."""
     need_shared(RELEVANCE / name / "docs.jsonl")
     ir_measures = pytest.importorskip("ir_measures", reason="ir-measures (test extra) is not installed")
     relevance = _bench_module("relevance")

@@ -1,0 +1,194 @@
+"""A latent semantic space of the archive's words (LSI), for the last step of ranking.
+
+The indexer fits it once a run has changed the archive: a rank-K truncated SVD of the
+term-article matrix of up to SAMPLE articles, each word weighted (1 + log tf) * idf.
+What is kept is the words' coordinates, not the articles': an article's place in the
+space is worked out at search time from its words (the SVD's fold-in), so articles
+indexed after the fit, or replaced, need nothing stored, and a space fitted on an
+older state of the archive still serves (its new words only go unplaced).
+
+Search mixes the query's and each candidate's cosine in this space into the ranking
+(search.py): articles about the query's subject in other words move up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+import os
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from .query import STOPWORDS
+from .schema import stems
+
+K = 75  # dimensions of the space (README, "How ranking works")
+SAMPLE = 20_000  # articles the space is fitted on, at most: bounds the fit's time and memory
+MIN_DF = 2  # a word must be in this many sampled articles to get a place
+_OVERSAMPLE, _POWER_ITERATIONS, _SEED = 15, 4, 20170101
+_BLOCK = 200_000  # nonzero entries multiplied at a time: bounds the products' memory
+
+
+class LatentSpace:
+    """Words' coordinates in a K-dimensional space: a sorted word list, idf, and vectors."""
+
+    def __init__(self, words: np.ndarray, idf: np.ndarray, vectors: np.ndarray) -> None:
+        self.words = words  # sorted, dtype str
+        self.idf = idf  # float32, one per word
+        self.vectors = vectors  # float32, one row per word
+
+    def project(self, counts: dict[str, float]) -> np.ndarray | None:
+        """The unit vector of a text's words ({word: count}); None if it has none placed."""
+        if not counts or not len(self.words):
+            return None
+        names = np.array(list(counts))
+        at = np.minimum(np.searchsorted(self.words, names), len(self.words) - 1)
+        known = self.words[at] == names
+        if not known.any():
+            return None
+        at = at[known]
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))[known]
+        vector = ((1 + np.log(tf)) * self.idf[at]) @ self.vectors[at]
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm > 0 else None
+
+    def save(self, path: Path) -> None:
+        """Write atomically: a reader sees the old space or the new, never half of one."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as handle:
+                np.savez(handle, words=self.words, idf=self.idf, vectors=self.vectors)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> LatentSpace:
+        """Raises FileNotFoundError when there is none, ValueError when it is damaged."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                words, idf, vectors = data["words"], data["idf"], data["vectors"]
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            raise ValueError("damaged: not the NumPy archive the indexer writes") from None
+        if words.ndim != 1 or idf.shape != words.shape or vectors.ndim != 2 or len(vectors) != len(words):
+            raise ValueError("arrays of the wrong shape")
+        return cls(words, idf, vectors)
+
+
+def article_words(title: str, body: str) -> dict[str, float]:
+    """{stem: count} of an article's title and body, the words the space places: no
+    stopwords, numbers or one-letter words. Title words count once here (measured
+    better than the index's title weighting, README)."""
+    skip = _skip_stems()
+    counts: dict[str, float] = {}
+    for stem in stems(f"{title} {body}"):
+        if stem not in skip and len(stem) > 1 and not stem.isdigit():
+            counts[stem] = counts.get(stem, 0.0) + 1.0
+    return counts
+
+
+_SKIP: frozenset[str] | None = None
+
+
+def _skip_stems() -> frozenset[str]:
+    global _SKIP
+    if _SKIP is None:
+        _SKIP = frozenset(stem for word in STOPWORDS for stem in stems(word))
+    return _SKIP
+
+
+def sample_ids(ids: Iterable[str], size: int = SAMPLE) -> list[str]:
+    """Up to `size` of the ids, sorted, chosen by a hash of each: the same archive gives the
+    same sample however its segments are laid out (--jobs), so it ranks the same."""
+    keyed = ((hashlib.blake2b(i.encode("utf-8", "surrogatepass"), digest_size=8).digest(), i) for i in ids)
+    return sorted(i for _, i in heapq.nsmallest(size, keyed))
+
+
+def fit(articles: Iterable[dict[str, float]], k: int = K) -> LatentSpace | None:
+    """The space of the given articles' words ({word: count} each); None if too few to fit."""
+    docs = [counts for counts in articles if counts]
+    df: dict[str, int] = {}
+    for counts in docs:
+        for word in counts:
+            df[word] = df.get(word, 0) + 1
+    words = sorted(word for word, n in df.items() if n >= MIN_DF)
+    rank = min(k, len(docs) - 1, len(words) - 1)
+    if rank < 2:
+        return None
+    column = {word: n for n, word in enumerate(words)}
+    rows, cols, values = [], [], []
+    for row, counts in enumerate(docs):
+        for word, tf in counts.items():
+            at = column.get(word)
+            if at is not None:
+                rows.append(row)
+                cols.append(at)
+                values.append(1 + math.log(tf))
+    idf = np.log(len(docs) / np.array([df[word] for word in words], dtype=np.float64))
+    matrix = _Sparse(np.array(rows), np.array(cols), np.array(values) * idf[cols], (len(docs), len(words)))
+    vectors = _top_right_singular_vectors(matrix, rank)
+    return LatentSpace(np.array(words), idf.astype(np.float32), vectors.astype(np.float32))
+
+
+class _Sparse:
+    """A sparse matrix as (row, column, value) triples, enough for A @ M and A.T @ M."""
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> None:
+        self.shape = shape
+        self._by_row = _grouped(rows, cols, values, shape[0])
+        self._by_col = _grouped(cols, rows, values, shape[1])
+
+    def __matmul__(self, m: np.ndarray) -> np.ndarray:
+        return _product(self._by_row, m, self.shape[0])
+
+    def rmatmul(self, m: np.ndarray) -> np.ndarray:
+        """A.T @ m."""
+        return _product(self._by_col, m, self.shape[1])
+
+
+def _grouped(keys: np.ndarray, others: np.ndarray, values: np.ndarray, size: int):
+    """The entries sorted by key, cut into blocks of about _BLOCK entries that never split a key."""
+    order = np.argsort(keys, kind="stable")
+    keys, others, values = keys[order], others[order], values[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.array([], dtype=int)
+    blocks = []
+    first = 0
+    while first < len(starts):
+        last = int(np.searchsorted(starts, starts[first] + _BLOCK, side="left"))
+        last = max(last, first + 1)
+        begin = starts[first]
+        end = starts[last] if last < len(starts) else len(keys)
+        blocks.append((keys[starts[first:last]], starts[first:last] - begin, others[begin:end], values[begin:end]))
+        first = last
+    return blocks
+
+
+def _product(blocks, m: np.ndarray, size: int) -> np.ndarray:
+    """Sum over entries (key, other, value) of value * m[other] into row `key`."""
+    out = np.zeros((size, m.shape[1]))
+    for keys, starts, others, values in blocks:
+        out[keys] += np.add.reduceat(values[:, None] * m[others], starts, axis=0)
+    return out
+
+
+def _top_right_singular_vectors(a: _Sparse, k: int) -> np.ndarray:
+    """The k leading right singular vectors of `a` (columns), by randomized SVD
+    (Halko, Martinsson and Tropp 2011) with power iterations; the same every run."""
+    rng = np.random.default_rng(_SEED)
+    width = min(k + _OVERSAMPLE, min(a.shape))
+    q, _ = np.linalg.qr(a @ rng.standard_normal((a.shape[1], width)))
+    for _ in range(_POWER_ITERATIONS):
+        z, _ = np.linalg.qr(a.rmatmul(q))
+        q, _ = np.linalg.qr(a @ z)
+    b = a.rmatmul(q).T  # q.T @ a
+    _, _, vt = np.linalg.svd(b, full_matrices=False)
+    return vt[:k].T
