@@ -173,35 +173,41 @@ class Indexer:
             self.index_dir.publish(generation, articles=stats.total_articles)
         else:
             self.index_dir.touch(articles=stats.total_articles)
-        changed = fresh or stats.articles_added or stats.articles_updated or stats.articles_removed
-        self._fit_latent(ix, stats, refit=bool(changed))
+        self._fit_latent(ix, stats, fresh=fresh)
 
-    def _fit_latent(self, ix, stats: IndexStats, *, refit: bool) -> None:
-        """Fit the latent space (latent.py) to the archive as it now is, when the run changed
-        it or there is none yet. The articles are committed already: a failure to write the
-        space is a warning (searches rank without it), and Ctrl-C here loses only the space,
-        which the next run fits again."""
-        from .latent import SAMPLE, LatentSpace, article_words, fit, sample_ids
+    def _fit_latent(self, ix, stats: IndexStats, *, fresh: bool) -> None:
+        """Fit the latent space (latent.py) to the archive as it now is, when there is none
+        yet, or the archive has changed by more than latent.DRIFT since it was fitted, in
+        this run or in its size. A space a little out of date still serves (articles are
+        placed in it at search time), and fitting costs seconds, so small updates skip it.
+        The articles are committed already: a failure to write the space is a warning
+        (searches rank without it), and Ctrl-C here loses only the space, which the next
+        run fits again."""
+        from .latent import DRIFT, SAMPLE, LatentSpace, article_words, fit, sample_ids
 
         path = self.index_dir.path / LATENT_FILE
-        if not refit:
+        total = stats.total_articles
+        changed = stats.articles_added + stats.articles_updated + stats.articles_removed
+        if not fresh:
             try:
-                LatentSpace.load(path)
-                return
+                fitted = LatentSpace.load(path).articles
             except (OSError, ValueError):  # none yet, or damaged: fit it again
-                pass
+                fitted = None
+            if fitted is not None and max(changed, abs(total - fitted)) <= DRIFT * total:
+                return
 
         with ix.searcher() as searcher:
-            if searcher.doc_count() <= SAMPLE:
-                docs = sorted(searcher.all_stored_fields(), key=lambda fields: fields.get("id", ""))
-            else:
-                ids = sample_ids(term.decode("utf-8") for term in searcher.reader().lexicon("id"))
-                docs = [fields for i in ids if (fields := searcher.document(id=i)) is not None]
-            space = fit(article_words(fields.get("title", ""), fields.get("body", "")) for fields in docs)
+            # In id order, whatever the segments' layout (--jobs): the same archive, the same space.
+            ids = (term.decode("utf-8") for term in searcher.reader().lexicon("id"))
+            chosen = sample_ids(ids) if searcher.doc_count() > SAMPLE else ids
+            numbers = (searcher.document_number(id=i) for i in chosen)
+            fields = (searcher.stored_fields(n) for n in numbers if n is not None)
+            space = fit(article_words(f.get("title", ""), f.get("body", "")) for f in fields)
         try:
             if space is None:  # too few articles to fit one
                 path.unlink(missing_ok=True)
             else:
+                space.articles = total
                 space.save(path)
         except OSError as exc:
             self._problem(

@@ -17,7 +17,7 @@ import hashlib
 import heapq
 import math
 import os
-import zipfile
+from array import array
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,18 +28,20 @@ from .schema import stems
 
 K = 75  # dimensions of the space (README, "How ranking works")
 SAMPLE = 20_000  # articles the space is fitted on, at most: bounds the fit's time and memory
+DRIFT = 0.1  # refitted once the archive has changed by this share since the fit
 MIN_DF = 2  # a word must be in this many sampled articles to get a place
 _OVERSAMPLE, _POWER_ITERATIONS, _SEED = 15, 4, 20170101
-_BLOCK = 200_000  # nonzero entries multiplied at a time: bounds the products' memory
+_BLOCK = 50_000  # nonzero entries multiplied at a time: bounds the products' memory
 
 
 class LatentSpace:
     """Words' coordinates in a K-dimensional space: a sorted word list, idf, and vectors."""
 
-    def __init__(self, words: np.ndarray, idf: np.ndarray, vectors: np.ndarray) -> None:
+    def __init__(self, words: np.ndarray, idf: np.ndarray, vectors: np.ndarray, articles: int = 0) -> None:
         self.words = words  # sorted, dtype str
         self.idf = idf  # float32, one per word
         self.vectors = vectors  # float32, one row per word
+        self.articles = articles  # in the archive when it was fitted (the indexer's to set)
 
     def project(self, counts: dict[str, float]) -> np.ndarray | None:
         """The unit vector of a text's words ({word: count}); None if it has none placed."""
@@ -61,7 +63,7 @@ class LatentSpace:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             with open(tmp, "wb") as handle:
-                np.savez(handle, words=self.words, idf=self.idf, vectors=self.vectors)
+                np.savez(handle, words=self.words, idf=self.idf, vectors=self.vectors, articles=self.articles)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
@@ -71,17 +73,18 @@ class LatentSpace:
 
     @classmethod
     def load(cls, path: Path) -> LatentSpace:
-        """Raises FileNotFoundError when there is none, ValueError when it is damaged."""
+        """Raises FileNotFoundError when there is none, another OSError when it cannot be
+        read, ValueError when it is damaged."""
         try:
             with np.load(path, allow_pickle=False) as data:
-                words, idf, vectors = data["words"], data["idf"], data["vectors"]
-        except FileNotFoundError:
+                words, idf, vectors, articles = data["words"], data["idf"], data["vectors"], int(data["articles"])
+        except (OSError, MemoryError):
             raise
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        except Exception:  # zipfile's and NumPy's assorted errors on a damaged file
             raise ValueError("damaged: not the NumPy archive the indexer writes") from None
         if words.ndim != 1 or idf.shape != words.shape or vectors.ndim != 2 or len(vectors) != len(words):
             raise ValueError("arrays of the wrong shape")
-        return cls(words, idf, vectors)
+        return cls(words, idf, vectors, articles)
 
 
 def article_words(title: str, body: str) -> dict[str, float]:
@@ -114,29 +117,40 @@ def sample_ids(ids: Iterable[str], size: int = SAMPLE) -> list[str]:
 
 
 def fit(articles: Iterable[dict[str, float]], k: int = K) -> LatentSpace | None:
-    """The space of the given articles' words ({word: count} each); None if too few to fit."""
-    docs = [counts for counts in articles if counts]
-    df: dict[str, int] = {}
-    for counts in docs:
-        for word in counts:
-            df[word] = df.get(word, 0) + 1
-    words = sorted(word for word, n in df.items() if n >= MIN_DF)
-    rank = min(k, len(docs) - 1, len(words) - 1)
+    """The space of the given articles' words ({word: count} each); None if too few to fit.
+
+    The articles are read once and not kept: only their (article, word, weight) triples,
+    in typed arrays, 12 bytes a word an article."""
+    column: dict[str, int] = {}  # every word seen -> its number
+    rows, cols, tfs = array("i"), array("i"), array("f")
+    count = 0
+    for counts in articles:
+        if not counts:
+            continue
+        for word, tf in counts.items():
+            rows.append(count)
+            cols.append(column.setdefault(word, len(column)))
+            tfs.append(1 + math.log(tf))
+        count += 1
+    if not count:
+        return None
+    row, col = np.frombuffer(rows, dtype=np.int32), np.frombuffer(cols, dtype=np.int32)
+    df = np.bincount(col, minlength=len(column))
+    names = np.array(list(column))
+    kept = np.flatnonzero(df >= MIN_DF)
+    kept = kept[np.argsort(names[kept], kind="stable")]  # the space's words, sorted
+    rank = min(k, count - 1, len(kept) - 1)
     if rank < 2:
         return None
-    column = {word: n for n, word in enumerate(words)}
-    rows, cols, values = [], [], []
-    for row, counts in enumerate(docs):
-        for word, tf in counts.items():
-            at = column.get(word)
-            if at is not None:
-                rows.append(row)
-                cols.append(at)
-                values.append(1 + math.log(tf))
-    idf = np.log(len(docs) / np.array([df[word] for word in words], dtype=np.float64))
-    matrix = _Sparse(np.array(rows), np.array(cols), np.array(values) * idf[cols], (len(docs), len(words)))
+    renumber = np.full(len(column), -1, dtype=np.int64)
+    renumber[kept] = np.arange(len(kept))
+    col = renumber[col]
+    placed = col >= 0
+    idf = np.log(count / df[kept])
+    weights = (np.frombuffer(tfs, dtype=np.float32)[placed] * idf[col[placed]]).astype(np.float32)
+    matrix = _Sparse(row[placed].astype(np.int64), col[placed], weights, (count, len(kept)))
     vectors = _top_right_singular_vectors(matrix, rank)
-    return LatentSpace(np.array(words), idf.astype(np.float32), vectors.astype(np.float32))
+    return LatentSpace(names[kept], idf.astype(np.float32), vectors.astype(np.float32))
 
 
 class _Sparse:
@@ -174,7 +188,8 @@ def _grouped(keys: np.ndarray, others: np.ndarray, values: np.ndarray, size: int
 
 def _product(blocks, m: np.ndarray, size: int) -> np.ndarray:
     """Sum over entries (key, other, value) of value * m[other] into row `key`."""
-    out = np.zeros((size, m.shape[1]))
+    out = np.zeros((size, m.shape[1]), dtype=np.float32)
+    m = m.astype(np.float32, copy=False)  # half the memory traffic of float64, and precise enough
     for keys, starts, others, values in blocks:
         out[keys] += np.add.reduceat(values[:, None] * m[others], starts, axis=0)
     return out

@@ -121,6 +121,7 @@ if os.geteuid() == 0:
         with open(os.path.join(warm, f"w{n}.txt"), "w", encoding="utf-8") as f:
             f.write(sys.argv[3].format(n=f"warm{n}"))
     Indexer(IndexDir(warm + "-index"), on_problem=print).run([warm])
+    Indexer(IndexDir(warm + "-index"), on_problem=print).run([warm])  # and reading it back
     os.setegid(65534)
     os.seteuid(65534)
 os.makedirs(os.path.join(folder, "locked"))
