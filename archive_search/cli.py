@@ -236,11 +236,12 @@ def _summary(stats, index_dir) -> str:
     problems = sum(1 for p in stats.problems if not p.warning)
     records = f", {problems} problem{'s' if problems != 1 else ''}" if problems else ""
     warnings = f", {stats.warnings} warning{'s' if stats.warnings != 1 else ''}" if stats.warnings else ""
+    latent = f"latent space fitted to {stats.latent_fitted:,} articles; " if stats.latent_fitted else ""
     return (
         f"archive-search: {files} in {stats.elapsed:.1f}s: {stats.articles_added:,} articles added, "
         f"{stats.articles_updated:,} updated, {stats.articles_removed:,} removed, "
         f"{stats.files_unchanged:,} files unchanged{failed}{records}{warnings}; "
-        f"{stats.total_articles:,} articles in {index_dir}"
+        f"{latent}{stats.total_articles:,} articles in {index_dir}"
     )
 
 

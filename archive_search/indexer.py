@@ -53,6 +53,7 @@ class IndexStats:
     files_skipped: int = 0  # not article formats (images, stylesheets...), passed over silently
     problems: list[Problem] = field(default_factory=list)
     total_articles: int = 0  # in the index after the run
+    latent_fitted: int = 0  # articles the latent space was fitted to in this run (0: not fitted)
     elapsed: float = 0.0
 
     @property
@@ -199,16 +200,24 @@ class Indexer:
         with ix.searcher() as searcher:
             # In id order, whatever the segments' layout (--jobs): the same archive, the same space.
             ids = (term.decode("utf-8") for term in searcher.reader().lexicon("id"))
-            chosen = sample_ids(ids) if searcher.doc_count() > SAMPLE else ids
+            chosen = sample_ids(ids, SAMPLE) if searcher.doc_count() > SAMPLE else ids
             numbers = (searcher.document_number(id=i) for i in chosen)
             fields = (searcher.stored_fields(n) for n in numbers if n is not None)
-            space = fit(article_words(f.get("title", ""), f.get("body", "")) for f in fields)
+            sample = [0]
+
+            def counted(texts):
+                for f in texts:
+                    sample[0] += 1
+                    yield article_words(f.get("title", ""), f.get("body", ""))
+
+            space = fit(counted(fields))
         try:
             if space is None:  # too few articles to fit one
                 path.unlink(missing_ok=True)
             else:
                 space.articles = total
                 space.save(path)
+                stats.latent_fitted = sample[0]
         except OSError as exc:
             self._problem(
                 stats,

@@ -130,10 +130,12 @@ def test_indexing_fits_the_space_and_again_once_the_archive_has_changed_enough(t
     archive = tmp_path / "archive"
     shutil.copytree(DATA, archive)
     index = tmp_path / "index"
-    assert run_cli("index", str(archive), "--index", str(index), "-q").exit_code == 0
+    first = run_cli("index", str(archive), "--index", str(index))
+    assert first.exit_code == 0 and "latent space fitted to 40 articles" in first.stderr
     latent = index / "latent.npz"
     fitted = latent.stat().st_mtime_ns
-    assert run_cli("index", str(archive), "--index", str(index), "-q").exit_code == 0
+    again = run_cli("index", str(archive), "--index", str(index))
+    assert again.exit_code == 0 and "latent space" not in again.stderr
     assert latent.stat().st_mtime_ns == fitted  # nothing changed: not fitted again
     shutil.rmtree(archive / "pages")  # 2 of 40 articles: within latent.DRIFT, the space still serves
     assert run_cli("index", str(archive), "--index", str(index), "-q").exit_code == 0
@@ -168,3 +170,19 @@ def test_an_archive_too_small_to_fit_has_no_space_and_still_searches(tmp_path):
     assert not (index / "latent.npz").exists()
     result = run_cli("search", "ferry", "--index", str(index), "--format", "ids")
     assert result.exit_code == 0 and result.stdout.split() == ["only"]
+
+
+def test_a_large_archive_is_fitted_on_a_sample_the_same_every_time(tmp_path, monkeypatch):
+    import archive_search.latent as latent
+    from archive_search.indexer import Indexer
+    from archive_search.store import IndexDir
+
+    monkeypatch.setattr(latent, "SAMPLE", 12)  # data/ has 40 articles
+    spaces = []
+    for name in ("a", "b"):
+        stats = Indexer(IndexDir(tmp_path / name)).run([str(DATA)])
+        assert stats.total_articles == 40 and stats.latent_fitted == 12
+        spaces.append(LatentSpace.load(tmp_path / name / "latent.npz"))
+    assert spaces[0].articles == 40  # the archive's size when fitted, for the refit rule
+    assert list(spaces[0].words) == list(spaces[1].words)
+    assert np.array_equal(spaces[0].vectors, spaces[1].vectors)
