@@ -203,21 +203,14 @@ class Indexer:
             chosen = sample_ids(ids, SAMPLE) if searcher.doc_count() > SAMPLE else ids
             numbers = (searcher.document_number(id=i) for i in chosen)
             fields = (searcher.stored_fields(n) for n in numbers if n is not None)
-            sample = [0]
-
-            def counted(texts):
-                for f in texts:
-                    sample[0] += 1
-                    yield article_words(f.get("title", ""), f.get("body", ""))
-
-            space = fit(counted(fields))
+            space = fit(article_words(f.get("title", ""), f.get("body", "")) for f in fields)
         try:
             if space is None:  # too few articles to fit one
                 path.unlink(missing_ok=True)
             else:
                 space.articles = total
                 space.save(path)
-                stats.latent_fitted = sample[0]
+                stats.latent_fitted = space.fitted_on
         except OSError as exc:
             self._problem(
                 stats,

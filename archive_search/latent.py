@@ -42,6 +42,7 @@ class LatentSpace:
         self.idf = idf  # float32, one per word
         self.vectors = vectors  # float32, one row per word
         self.articles = articles  # in the archive when it was fitted (the indexer's to set)
+        self.fitted_on = 0  # articles fit() read (not stored)
 
     def project(self, counts: dict[str, float]) -> np.ndarray | None:
         """The unit vector of a text's words ({word: count}); None if it has none placed."""
@@ -150,7 +151,9 @@ def fit(articles: Iterable[dict[str, float]], k: int = K) -> LatentSpace | None:
     weights = (np.frombuffer(tfs, dtype=np.float32)[placed] * idf[col[placed]]).astype(np.float32)
     matrix = _Sparse(row[placed].astype(np.int64), col[placed], weights, (count, len(kept)))
     vectors = _top_right_singular_vectors(matrix, rank)
-    return LatentSpace(names[kept], idf.astype(np.float32), vectors.astype(np.float32))
+    space = LatentSpace(names[kept], idf.astype(np.float32), vectors.astype(np.float32))
+    space.fitted_on = count
+    return space
 
 
 class _Sparse:
@@ -158,8 +161,8 @@ class _Sparse:
 
     def __init__(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> None:
         self.shape = shape
-        self._by_row = _grouped(rows, cols, values, shape[0])
-        self._by_col = _grouped(cols, rows, values, shape[1])
+        self._by_row = _grouped(rows, cols, values)
+        self._by_col = _grouped(cols, rows, values)
 
     def __matmul__(self, m: np.ndarray) -> np.ndarray:
         return _product(self._by_row, m, self.shape[0])
@@ -169,7 +172,7 @@ class _Sparse:
         return _product(self._by_col, m, self.shape[1])
 
 
-def _grouped(keys: np.ndarray, others: np.ndarray, values: np.ndarray, size: int):
+def _grouped(keys: np.ndarray, others: np.ndarray, values: np.ndarray) -> list:
     """The entries sorted by key, cut into blocks of about _BLOCK entries that never split a key."""
     order = np.argsort(keys, kind="stable")
     keys, others, values = keys[order], others[order], values[order]

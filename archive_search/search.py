@@ -362,7 +362,7 @@ class Archive:
         if isinstance(space, Exception):
             notes.append(
                 f"note: {path} cannot be read ({space}); ranked without it."
-                " Run archive-search index again to rebuild it"
+                " Run archive-search index on the archive again to fit it anew"
             )
             return None
         return space

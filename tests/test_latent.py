@@ -155,7 +155,7 @@ def test_a_damaged_space_is_left_out_with_a_note_and_the_next_run_mends_it(tmp_p
     assert set(good.stdout.split()[:2]) == bike_lanes
     assert damaged.exit_code == 0 and set(damaged.stdout.split()[:2]) == bike_lanes
     assert "latent.npz cannot be read" in damaged.stderr
-    assert "Run archive-search index again" in damaged.stderr
+    assert "Run archive-search index on the archive again" in damaged.stderr
     assert "Traceback" not in damaged.stderr
     assert run_cli("index", str(DATA), "--index", str(index), "-q").exit_code == 0  # nothing changed
     mended = run_cli("search", "bike lane", "--index", str(index), "--format", "ids")
