@@ -30,6 +30,7 @@ K = 75  # dimensions of the space (README, "How ranking works")
 SAMPLE = 20_000  # articles the space is fitted on, at most: bounds the fit's time and memory
 DRIFT = 0.1  # refitted once the archive has changed by this share since the fit
 MIN_DF = 2  # a word must be in this many sampled articles to get a place
+MAX_WORD = 32  # characters: longer "words" get no place
 _OVERSAMPLE, _POWER_ITERATIONS, _SEED = 15, 4, 20170101
 _BLOCK = 50_000  # nonzero entries multiplied at a time: bounds the products' memory
 
@@ -90,12 +91,14 @@ class LatentSpace:
 
 def article_words(title: str, body: str) -> dict[str, float]:
     """{stem: count} of an article's title and body, the words the space places: no
-    stopwords, numbers or one-letter words. Title words count once here (measured
-    better than the index's title weighting, README)."""
+    stopwords, numbers, one-letter words or words over MAX_WORD characters (a run of
+    letters with no space in it, such as an encoded image, would make every word in
+    the word array that long). Title words count once here (measured better than
+    the index's title weighting, README)."""
     skip = _skip_stems()
     counts: dict[str, float] = {}
     for stem in stems(f"{title} {body}"):
-        if stem not in skip and len(stem) > 1 and not stem.isdigit():
+        if stem not in skip and 1 < len(stem) <= MAX_WORD and not stem.isdigit():
             counts[stem] = counts.get(stem, 0.0) + 1.0
     return counts
 

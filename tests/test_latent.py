@@ -186,3 +186,11 @@ def test_a_large_archive_is_fitted_on_a_sample_the_same_every_time(tmp_path, mon
     assert spaces[0].articles == 40  # the archive's size when fitted, for the refit rule
     assert list(spaces[0].words) == list(spaces[1].words)
     assert np.array_equal(spaces[0].vectors, spaces[1].vectors)
+
+
+def test_a_word_without_end_gets_no_place_and_costs_nothing():
+    blob = "QUJD" * 50_000  # an encoded image pasted into an article: one 200,000-letter "word"
+    docs = [words(f"{text} {blob}") for text in TRANSIT + BAKING]
+    space = fit(docs, k=2)
+    assert space is not None and space.words.dtype.itemsize <= 4 * 32
+    assert space.project(words(blob)) is None
