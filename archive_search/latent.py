@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .query import STOPWORDS
+from .query import stopword_stems
 from .schema import stems
 
 K = 75  # dimensions of the space (README, "How ranking works")
@@ -95,22 +95,12 @@ def article_words(title: str, body: str) -> dict[str, float]:
     letters with no space in it, such as an encoded image, would make every word in
     the word array that long). Title words count once here (measured better than
     the index's title weighting, README)."""
-    skip = _skip_stems()
+    skip = stopword_stems()
     counts: dict[str, float] = {}
     for stem in stems(f"{title} {body}"):
         if stem not in skip and 1 < len(stem) <= MAX_WORD and not stem.isdigit():
             counts[stem] = counts.get(stem, 0.0) + 1.0
     return counts
-
-
-_SKIP: frozenset[str] | None = None
-
-
-def _skip_stems() -> frozenset[str]:
-    global _SKIP
-    if _SKIP is None:
-        _SKIP = frozenset(stem for word in STOPWORDS for stem in stems(word))
-    return _SKIP
 
 
 def sample_ids(ids: Iterable[str], size: int = SAMPLE) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from whoosh.qparser.dateparse import DateParserPlugin
 
 from .dates import parse_date_bound
 from .errors import QueryError
+from .schema import stems
 
 # Searched when a word names no field. The body field holds the title too, title words
 # weighted (schema.TITLE_WEIGHT); author lets "flooding Prieve" find Prieve's articles.
@@ -23,6 +25,14 @@ DEFAULT_FIELDS = ("body", "author")
 # (127 words). Dropped from free-text queries only: "to be or not to be" in quotes, and a
 # query made of nothing else, still search for them; the index keeps every word.
 STOPWORDS = frozenset(stoplists["en"])
+
+
+@functools.cache
+def stopword_stems() -> frozenset[str]:
+    """STOPWORDS as the index holds them (stemmed): what feedback and the latent space leave out."""
+    return frozenset(stem for word in STOPWORDS for stem in stems(word))
+
+
 # What people type -> the schema's field.
 FIELD_ALIASES = {
     "author": ["author", "authors", "by", "byline"],

@@ -22,8 +22,8 @@ from whoosh import query as wq
 from .articles import Article
 from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError, QueryError
 from .firstpass import first_pass
-from .query import STOPWORDS, Filters, ParsedQuery, parse_query
-from .schema import TITLE_END, index_terms, matched_tokens, term_weights
+from .query import Filters, ParsedQuery, parse_query, stopword_stems
+from .schema import TITLE_END, matched_tokens, term_weights
 from .store import LATENT_FILE, IndexDir
 
 SORTS = ("relevance", "newest", "oldest")
@@ -614,22 +614,12 @@ def _indexed_words(stored: dict) -> dict[str, float]:
     return term_weights(f"{stored.get('title', '')}{TITLE_END}{stored.get('body', '')}")
 
 
-_SKIP_STEMS: frozenset[str] | None = None
-
-
-def _feedback_stopwords() -> frozenset[str]:
-    global _SKIP_STEMS
-    if _SKIP_STEMS is None:
-        _SKIP_STEMS = frozenset(stem for word in STOPWORDS for stem, _, _ in index_terms(word, False))
-    return _SKIP_STEMS
-
-
 def _feedback_terms(searcher, top: list[tuple[dict[str, float], float]]) -> list[tuple[str, float]]:
     """The words most typical of the top articles, weights summing to 1.
 
     Each article lends its words in proportion to their share of its text (title words
     weighted as indexed), the article itself weighted by exp(score - best score)."""
-    skip = _feedback_stopwords()
+    skip = stopword_stems()
     best = top[0][1]
     weights: Counter[str] = Counter()
     for counts, score in top:
