@@ -18,7 +18,8 @@ import heapq
 import math
 import os
 from array import array
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -95,12 +96,17 @@ def article_words(title: str, body: str) -> dict[str, float]:
     letters with no space in it, such as an encoded image, would make every word in
     the word array that long). Title words count once here (measured better than
     the index's title weighting, README)."""
+    return content_words(Counter(stems(f"{title} {body}")))
+
+
+def content_words(counts: Mapping[str, int]) -> dict[str, float]:
+    """The {stem: count} of a text's stems that the space places (see article_words)."""
     skip = stopword_stems()
-    counts: dict[str, float] = {}
-    for stem in stems(f"{title} {body}"):
-        if stem not in skip and 1 < len(stem) <= MAX_WORD and not stem.isdigit():
-            counts[stem] = counts.get(stem, 0.0) + 1.0
-    return counts
+    return {
+        stem: float(n)
+        for stem, n in counts.items()
+        if stem not in skip and 1 < len(stem) <= MAX_WORD and not stem.isdigit()
+    }
 
 
 def sample_ids(ids: Iterable[str], size: int = SAMPLE) -> list[str]:

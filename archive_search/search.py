@@ -23,7 +23,7 @@ from .articles import Article
 from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError, QueryError
 from .firstpass import first_pass
 from .query import Filters, ParsedQuery, parse_query, stopword_stems
-from .schema import TITLE_END, matched_tokens, term_weights
+from .schema import matched_tokens, stem_counts, weighted
 from .store import LATENT_FILE, IndexDir
 
 SORTS = ("relevance", "newest", "oldest")
@@ -541,7 +541,8 @@ def _rerank_with_feedback(
         return ranked
     candidates, rest = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
     stored = {docnum: searcher.stored_fields(docnum) for docnum, _ in candidates}
-    words = {docnum: _indexed_words(fields) for docnum, fields in stored.items()}
+    counts = {docnum: stem_counts(fields.get("title", ""), fields.get("body", "")) for docnum, fields in stored.items()}
+    words = {docnum: weighted(title, body) for docnum, (title, body) in counts.items()}  # as the index weighs them
     terms = _feedback_terms(searcher, [(words[d], score) for d, score in candidates[:FEEDBACK_DOCS]])
     if not terms:
         return ranked
@@ -549,7 +550,7 @@ def _rerank_with_feedback(
     own = QUERY_SHARE / typed
     rescored = [(d, own * s + (1 - QUERY_SHARE) * extra.get(d, 0.0)) for d, s in candidates]
     if space is not None:
-        rescored = _mix_latent(space, q, stored, rescored)
+        rescored = _mix_latent(space, q, {d: title + body for d, (title, body) in counts.items()}, rescored)
     # Equal scores in id order, not document-number order: the same archive indexed again
     # (with --jobs, into differently shared segments) ranks the same.
     rescored.sort(key=lambda item: (-item[1], stored[item[0]].get("id", "")))
@@ -558,21 +559,23 @@ def _rerank_with_feedback(
     return rescored + [(d, own * s) for d, s in rest]
 
 
-def _mix_latent(space, q: wq.Query, stored: dict, rescored: list[tuple[int, float]]) -> list[tuple[int, float]]:
+def _mix_latent(
+    space, q: wq.Query, counts: dict[int, Counter[str]], rescored: list[tuple[int, float]]
+) -> list[tuple[int, float]]:
     """Add each candidate's closeness to the query in the latent space to its score.
 
     Ranks as (1 - LATENT_SHARE) * z(score) + LATENT_SHARE * z(cosine), z standardising over
     the candidates, but on the scores' own scale and never lowering one: the cosine's part
-    is counted from the lowest candidate's, so candidates stay above the articles after them."""
-    from .latent import article_words
+    is counted from the lowest candidate's, so candidates stay above the articles after them.
+    `counts` holds each candidate's stem counts, title and body together."""
+    from .latent import content_words
 
     query = space.project(_typed_words(q))
     if query is None:
         return rescored
     closeness = []
     for docnum, _ in rescored:
-        fields = stored[docnum]
-        vector = space.project(article_words(fields.get("title", ""), fields.get("body", "")))
+        vector = space.project(content_words(counts[docnum]))
         closeness.append(0.0 if vector is None else float(vector @ query))
     score_spread = statistics.pstdev(score for _, score in rescored)
     closeness_spread = statistics.pstdev(closeness)
@@ -607,11 +610,6 @@ def _typed_words(q: wq.Query) -> dict[str, float]:
 
     visit(q)
     return counts
-
-
-def _indexed_words(stored: dict) -> dict[str, float]:
-    """{stem: weight} of an article's body field, as the index holds it (title words weighted)."""
-    return term_weights(f"{stored.get('title', '')}{TITLE_END}{stored.get('body', '')}")
 
 
 def _feedback_terms(searcher, top: list[tuple[dict[str, float], float]]) -> list[tuple[str, float]]:
