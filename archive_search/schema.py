@@ -162,21 +162,18 @@ def matched_tokens(value: str, termset: frozenset[str]) -> Iterator:
         yield token
 
 
-def term_weights(value: str) -> dict[str, float]:
-    """{stem: weight} of a "title<TITLE_END>body" value, as the body field's postings weigh
-    its words (the sums of index_terms' boosts), counted in C rather than a word at a time."""
+def stem_counts(value: str) -> tuple[Counter[str], Counter[str]]:
+    """How often each stem occurs in the title and in the body of a "title<TITLE_END>body"
+    value (split as index_terms splits it): each text stemmed once, whatever the counts are
+    then used for (feedback's weights, the latent space)."""
     title, _, body = value.partition(TITLE_END)
-    return weighted(*stem_counts(title, body))
-
-
-def stem_counts(title: str, body: str) -> tuple[Counter[str], Counter[str]]:
-    """How often each stem occurs in the title and in the body: each text stemmed once,
-    whatever the counts are then used for (term_weights, the latent space)."""
     return Counter(stems(title)), Counter(stems(body))
 
 
 def weighted(title: Counter[str], body: Counter[str]) -> dict[str, float]:
-    """{stem: weight} from stem_counts, title words weighing TITLE_WEIGHT (see term_weights)."""
+    """{stem: weight} of a title and body from stem_counts, as the body field's postings weigh
+    its words (the sums of index_terms' boosts, title words TITLE_WEIGHT), counted in C rather
+    than a word at a time."""
     weights = {stem: float(n) for stem, n in body.items()}
     for stem, n in title.items():
         weights[stem] = TITLE_WEIGHT * n + weights.get(stem, 0.0)

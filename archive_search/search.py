@@ -23,7 +23,7 @@ from .articles import Article
 from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError, QueryError
 from .firstpass import first_pass
 from .query import Filters, ParsedQuery, parse_query, stopword_stems
-from .schema import matched_tokens, stem_counts, weighted
+from .schema import TITLE_END, matched_tokens, stem_counts, weighted
 from .store import LATENT_FILE, IndexDir
 
 SORTS = ("relevance", "newest", "oldest")
@@ -541,7 +541,7 @@ def _rerank_with_feedback(
         return ranked
     candidates, rest = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
     stored = {docnum: searcher.stored_fields(docnum) for docnum, _ in candidates}
-    counts = {docnum: stem_counts(fields.get("title", ""), fields.get("body", "")) for docnum, fields in stored.items()}
+    counts = {d: stem_counts(f"{f.get('title', '')}{TITLE_END}{f.get('body', '')}") for d, f in stored.items()}
     words = {docnum: weighted(title, body) for docnum, (title, body) in counts.items()}  # as the index weighs them
     terms = _feedback_terms(searcher, [(words[d], score) for d, score in candidates[:FEEDBACK_DOCS]])
     if not terms:
