@@ -94,3 +94,30 @@ class OutputError(ArchiveSearchError):
         full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
         hint = "free some space or send the output elsewhere" if full else "send the output elsewhere"
         super().__init__(f"cannot write the results to standard output ({reason}); {hint} and run the command again")
+
+
+class NotAnIndexError(ArchiveSearchError):
+    """The chosen index location is something else: a file, or a directory of other files."""
+
+    def __init__(self, index_dir: str, reason: str) -> None:
+        self.index_dir = index_dir
+        super().__init__(
+            f"not an archive-search index: {index_dir} {reason}; choose an empty or new directory with --index "
+            "(nothing was written there)"
+        )
+
+
+class HelperError(OSError):
+    """A helper process failed (segments.py); carries its errno when the cause was an OSError
+    (disk full), else errno 0."""
+
+
+class HelperFailedError(ArchiveSearchError):
+    """A helper process writing the index ended without saying why (killed, out of memory)."""
+
+    def __init__(self, index_dir: str) -> None:
+        self.index_dir = index_dir
+        super().__init__(
+            f"a helper process writing the index at {index_dir} ended unexpectedly (killed, or out of memory?); "
+            "the index is as it was at its last commit: run the same command again, or with --jobs 1"
+        )

@@ -10,8 +10,11 @@ run leaves the index as it was at the last commit.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import re
+import stat
 import sys
 import time
 from array import array
@@ -22,7 +25,7 @@ from typing import BinaryIO
 
 from . import interrupted_in_finalizer
 from .articles import Article
-from .errors import IndexWriteError, InputError
+from .errors import HelperError, HelperFailedError, IndexWriteError, InputError
 from .readers import MAX_FILE_BYTES, Problem, parse_bytes, parse_jsonl_lines
 from .readers.common import short_hash
 from .readers.sniff import ignored_in_walk
@@ -35,6 +38,13 @@ STDIN_PATH = "<stdin>"
 COMMIT_EVERY_ARTICLES = 50_000
 # Helpers start after this many articles in one commit: a small update is not worth a process.
 HELPERS_AFTER = 1_000
+# Problems of one kind in one file shown before the rest are only counted: a hostile file of
+# a million bad records gets a few lines and a count, not a million lines and their memory.
+SHOWN_ALIKE = 5
+# Problems kept in IndexStats.problems for the caller; all are counted.
+KEPT_PROBLEMS = 1_000
+# Problems alike but for their numbers (line, column, record) are of one kind.
+_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass
@@ -51,7 +61,11 @@ class IndexStats:
     files_removed: int = 0
     files_failed: int = 0
     files_skipped: int = 0  # not article formats (images, stylesheets...), passed over silently
-    problems: list[Problem] = field(default_factory=list)
+    links_skipped: int = 0  # symbolic links in walked directories, not followed
+    specials_skipped: int = 0  # named pipes, sockets and devices in walked directories
+    problems: list[Problem] = field(default_factory=list)  # the first KEPT_PROBLEMS, as reported
+    errors: int = 0  # inputs (files or records) that could not be indexed, all counted
+    warnings: int = 0  # inputs indexed with a caveat
     total_articles: int = 0  # in the index after the run
     latent_fitted: int = 0  # articles the latent space was fitted to in this run (0: not fitted)
     elapsed: float = 0.0
@@ -59,11 +73,7 @@ class IndexStats:
     @property
     def failed(self) -> bool:
         """Whether any input (a file or a record) could not be indexed."""
-        return any(not p.warning for p in self.problems)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for p in self.problems if p.warning)
+        return self.errors > 0
 
     @property
     def files_seen(self) -> int:
@@ -88,17 +98,51 @@ def _filesig(path: str, digest: str) -> str:
     return f"{path}\0{digest}"
 
 
-def _walk(root: str, problems: list[Problem]) -> Iterator[str]:
-    """Files under root, sorted, skipping hidden entries; symlinked directories are not followed."""
+def _walk(root: str, problems: list[Problem], stats: IndexStats | None, follow: bool) -> Iterator[str]:
+    """Regular files under root, depth first, each directory's files in name order, hidden
+    entries left out. Iterative, so any depth of tree is walked. Symbolic links are not
+    followed unless `follow` (a link may lead out of the tree: to /etc, to ~/.ssh); pipes,
+    sockets and devices are never opened. Each is counted in `stats` when given."""
+    seen: set[tuple[int, int]] = set()  # directories entered, against loops (links, bind mounts)
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as entries:
+                listing = sorted((e for e in entries if not e.name.startswith(".")), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(Problem(exc.filename or folder, f"cannot read directory: {exc.strerror or exc}"))
+            continue
+        # Every entry's kind as listed, before any file is read: one that vanishes meanwhile
+        # is still met, and reported as gone.
+        subfolders = []
+        for entry, kind in [(entry, _kind(entry, follow)) for entry in listing]:
+            if kind == "dir":
+                subfolders.append(entry.path)
+            elif kind == "file":
+                yield entry.path
+            elif stats is not None and kind == "link":
+                stats.links_skipped += 1
+            elif stats is not None and kind == "special":
+                stats.specials_skipped += 1
+        stack.extend(reversed(subfolders))
 
-    def onerror(exc: OSError) -> None:
-        problems.append(Problem(exc.filename or root, f"cannot read directory: {exc.strerror}"))
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield os.path.join(dirpath, name)
+def _kind(entry: os.DirEntry, follow: bool) -> str:
+    """"dir", "file", "link" (not followed) or "special" for a directory entry."""
+    try:
+        if entry.is_symlink() and not follow:
+            return "link"
+        mode = entry.stat(follow_symlinks=follow).st_mode
+    except OSError:  # vanished since listed, or a link to nothing
+        return "link" if not follow or entry.is_symlink() else "file"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    return "file" if stat.S_ISREG(mode) else "special"
 
 
 class Indexer:
@@ -114,6 +158,7 @@ class Indexer:
         on_progress: Callable[[Progress], None] | None = None,
         commit_every: int = COMMIT_EVERY_ARTICLES,
         jobs: int = 1,
+        follow_symlinks: bool = False,
     ) -> None:
         self.index_dir = index_dir
         self.rebuild = rebuild
@@ -122,6 +167,8 @@ class Indexer:
         self.on_progress = on_progress or (lambda progress: None)
         self.commit_every = commit_every
         self.jobs = max(1, jobs)
+        self.follow_symlinks = follow_symlinks
+        self._alike: dict[tuple, int] = {}  # (path, kind of problem) -> how many, for the current file
 
     # -- the run -------------------------------------------------------------
 
@@ -129,21 +176,47 @@ class Indexer:
         """Index `paths` (files, directories, or "-" for JSON Lines on stdin)."""
         started = time.monotonic()
         stats = IndexStats()
+        self.index_dir.check_usable()  # before the lock file is written into a stranger's directory
         try:
             with self.index_dir.write_lock(wait=self.wait):
                 self._run_locked(list(paths), stdin, stats)
+        except HelperError as exc:
+            if exc.errno:  # the helper's own write failed: a full disk, permissions
+                raise IndexWriteError(str(self.index_dir.path), exc) from exc
+            raise HelperFailedError(str(self.index_dir.path)) from exc
         except OSError as exc:  # files that cannot be read are problems; these are the index's own
             raise IndexWriteError(str(self.index_dir.path), exc) from exc
         stats.elapsed = time.monotonic() - started
         return stats
 
     def _problem(self, stats: IndexStats, problem: Problem) -> None:
-        stats.problems.append(problem)
+        """Count a problem; report it unless SHOWN_ALIKE of its kind in its file already were."""
+        if problem.warning:
+            stats.warnings += 1
+        else:
+            stats.errors += 1
+        key = (problem.path, problem.warning, _DIGITS.sub("#", problem.reason))
+        seen = self._alike[key] = self._alike.get(key, 0) + 1
+        if seen <= SHOWN_ALIKE:
+            self._report(stats, problem)
+
+    def _report(self, stats: IndexStats, problem: Problem) -> None:
+        if len(stats.problems) < KEPT_PROBLEMS:
+            stats.problems.append(problem)
         self.on_problem(problem)
+
+    def _end_of_file(self, stats: IndexStats) -> None:
+        """Report how many problems of each kind were counted and not shown, then forget them."""
+        for (path, warning, _), seen in self._alike.items():
+            if seen > SHOWN_ALIKE:
+                more = seen - SHOWN_ALIKE
+                self._report(stats, Problem(path, f"...and {more:,} more like the above", warning=warning))
+        self._alike.clear()
 
     def _run_locked(self, paths: list[str], stdin: BinaryIO | None, stats: IndexStats) -> None:
         fresh = self.rebuild or not self.index_dir.exists()
         if fresh:
+            self.index_dir.remove_other_generations(None)  # what failed first runs and rebuilds left
             generation, ix = self.index_dir.create_generation(build_schema())
         else:
             generation = self.index_dir.generation()
@@ -155,18 +228,21 @@ class Indexer:
         try:
             vanished = session.vanished(roots, files)
             session.remove_vanished(vanished)
-            for done, (path, display) in enumerate(files, start=1):
+            for done, (path, display, named) in enumerate(files, start=1):
                 if path == STDIN:
                     session.index_stream(stdin if stdin is not None else sys.stdin.buffer)
                 else:
-                    session.index_file(path, display)
+                    session.index_file(path, display, follow=named or self.follow_symlinks)
+                self._end_of_file(stats)
                 self.on_progress(Progress(done, len(files), session.articles_written, display))
                 if interrupted_in_finalizer():
                     raise KeyboardInterrupt
             session.commit()
         except BaseException as exc:
             session.cancel()
-            if isinstance(exc, OSError):  # a full disk: give the space back now, not at the next run
+            # A full disk: give the space back now, not at the next run; a new generation that
+            # will never be published goes whatever the failure.
+            if fresh or isinstance(exc, OSError):
                 self.index_dir.remove_debris(generation, ix, unpublished=fresh)
             raise
         stats.total_articles = session.total()
@@ -224,7 +300,7 @@ class Indexer:
 
     def _discover(self, paths: list[str], stats: IndexStats) -> tuple[_Files, list[str]]:
         """The files to index (walked now to count them and note them) and the directory roots."""
-        files = _Files(paths)
+        files = _Files(paths, follow_symlinks=self.follow_symlinks, stats=stats)
         for item in files.discover():
             if isinstance(item, Problem):
                 stats.files_failed += 1
@@ -247,8 +323,10 @@ class _Files:
     one of them look already listed), then again while indexing. A path named twice (a
     file and its directory) is indexed once, where first named."""
 
-    def __init__(self, paths: list[str]) -> None:
+    def __init__(self, paths: list[str], *, follow_symlinks: bool = False, stats: IndexStats | None = None) -> None:
         self._paths = paths
+        self._follow = follow_symlinks
+        self._stats = stats  # counts the links and special files passed over, while discovering
         self._hashes = array("q")  # of every path found, sorted once discovery ends
         self._repeats: set[tuple[int, int]] = set()  # (argument number, hash): already listed
         self.roots: list[str] = []  # the directories named, absolute
@@ -272,7 +350,8 @@ class _Files:
         """How many files discovery found, each counted once."""
         return len(self._hashes)
 
-    def __iter__(self) -> Iterator[tuple[str, str]]:
+    def __iter__(self) -> Iterator[tuple[str, str, bool]]:
+        """(absolute path, path as shown, named on the command line) of every file."""
         for number, found in self._walk(collect=False):
             if isinstance(found, tuple) and (number, hash(found[0])) not in self._repeats:
                 yield found
@@ -281,26 +360,27 @@ class _Files:
         """Whether the walk found this absolute path."""
         return _position(self._hashes, hash(path)) is not None
 
-    def _walk(self, *, collect: bool) -> Iterator[tuple[int, tuple[str, str] | Problem | str]]:
-        """(argument number, what was found); problems and skipped files only when collecting."""
+    def _walk(self, *, collect: bool) -> Iterator[tuple[int, tuple[str, str, bool] | Problem | str]]:
+        """(argument number, what was found); problems and skipped files only when collecting.
+        A path named on the command line is read as named, a link included (as cat does)."""
         for number, arg in enumerate(self._paths):
             if arg == STDIN:
-                yield number, (STDIN, STDIN_PATH)
+                yield number, (STDIN, STDIN_PATH, True)
             elif os.path.isdir(arg):
                 if collect:
                     self.roots.append(os.path.abspath(arg))
                 walk_problems: list[Problem] = []
-                for path in _walk(arg, walk_problems):
+                for path in _walk(arg, walk_problems, self._stats if collect else None, self._follow):
                     if ignored_in_walk(path):
                         if collect:
                             yield number, _SKIPPED
                     else:
-                        yield number, (os.path.abspath(path), path)
+                        yield number, (os.path.abspath(path), path, False)
                 if collect:
                     for problem in walk_problems:
                         yield number, problem
             elif os.path.lexists(arg):
-                yield number, (os.path.abspath(arg), arg)
+                yield number, (os.path.abspath(arg), arg, True)
             elif collect:
                 yield number, Problem(arg, "no such file or directory")
 
@@ -318,6 +398,9 @@ class _Session:
         self.pending = 0
         self.ids: dict[str, str] = {}  # id -> path, for ids written since the last commit
         self.replaced: set[str] = set()  # paths whose old articles are deleted since the last commit
+        # Hashes of the ids written from stdin in this run (8 bytes' worth an article): a record
+        # reusing one is a duplicate within the stream, not an update of an earlier run's.
+        self.stream_ids: set[int] = set()
         self._digests: _Digests | None = None  # path -> content hash, as indexed before the run
         self._open()
 
@@ -403,7 +486,8 @@ class _Session:
             self.stats.files_removed += 1
             self.stats.articles_removed += len(old)
 
-    def index_file(self, path: str, display: str) -> None:
+    def index_file(self, path: str, display: str, *, follow: bool = False) -> None:
+        """Index one file; `follow`: it may be reached through a symbolic link."""
         stats = self.stats
         try:
             path.encode("utf-8")
@@ -412,7 +496,7 @@ class _Session:
             self.indexer._problem(stats, Problem(display, "file name is not valid UTF-8; rename the file to index it"))
             return
         try:
-            data = _read(path)
+            data = _read(path, follow=follow)
         except InputError as exc:
             stats.files_failed += 1
             self.indexer._problem(stats, Problem(display, exc.reason))
@@ -423,7 +507,7 @@ class _Session:
             stats.files_unchanged += 1
             return
         articles: list[Article] = []
-        reported = len(stats.problems)
+        errors_before = stats.errors
         try:
             for item in parse_bytes(data, path):
                 if isinstance(item, Article):
@@ -435,7 +519,7 @@ class _Session:
             stats.files_failed += 1
             self.indexer._problem(stats, Problem(display, reason))
             return
-        if not articles and all(p.warning for p in stats.problems[reported:]):
+        if not articles and stats.errors == errors_before:
             self.indexer._problem(stats, Problem(display, "no articles found in this file"))
         old_ids: set[str] = set()
         if known is not None:
@@ -457,19 +541,24 @@ class _Session:
         self._maybe_commit()
 
     def index_stream(self, stream: BinaryIO) -> None:
-        """JSON Lines on stdin: no file to track, so articles are replaced by id."""
+        """JSON Lines on stdin: no file to track, so an article replaces the one an earlier
+        run read from stdin under its id. Within one stream an id is used once: a later
+        record reusing it gets a suffix and a warning, as a second file's article would."""
         lines = (line.decode("utf-8", errors="replace") for line in stream)
         for item in parse_jsonl_lines(lines, STDIN_PATH):
             if not isinstance(item, Article):
                 self.indexer._problem(self.stats, item)
                 continue
-            existing = self._existing_path(item.id)
-            if existing == STDIN_PATH:
+            item.path = STDIN_PATH
+            if hash(item.id) in self.stream_ids:
+                item.id = self._suffixed(item, STDIN_PATH, "an earlier record of this stream")
+            if self._existing_path(item.id) == STDIN_PATH:
                 self.writer.delete_by_term("id", item.id)
                 self.stats.articles_updated += 1
             else:
                 self.stats.articles_added += 1
             self._add(item, None, STDIN_PATH)
+            self.stream_ids.add(hash(item.id))
             self._maybe_commit()
 
     def _existing_path(self, article_id: str) -> str | None:
@@ -499,10 +588,14 @@ class _Session:
         owner = self._owner(article.id)
         if owner is None or owner == article.path == STDIN_PATH:
             return article.id
-        # Derived from the path, so a re-run gives the article the same id again.
+        return self._suffixed(article, display, owner)
+
+    def _suffixed(self, article: Article, display: str, owner: str) -> str:
+        """A free id for an article whose own id `owner` has, with a warning saying so.
+        Derived from the path and position, so a re-run gives the article the same id again."""
         salt = f"{article.path}#{article.position}"
         candidate = f"{article.id}-{short_hash(salt)}"
-        while self._owner(candidate) not in (None, article.path):
+        while self._owner(candidate) not in (None, article.path) or hash(candidate) in self.stream_ids:
             salt += "#"
             candidate = f"{article.id}-{short_hash(salt)}"
         where = f"{display}:{article.position}" if article.position else display
@@ -584,16 +677,49 @@ def _shown(problem: Problem, display: str) -> Problem:
     return problem
 
 
-def _read(path: str) -> bytes:
-    """The file's bytes, or InputError with a reason a person can act on."""
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
+_BECAME_LINK = "became a symbolic link during the run; not followed (see --follow-symlinks)"
+
+
+def _not_regular(mode: int) -> str:
+    """Why a file of this mode is not read: what it is instead."""
+    what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    hint = "; to index JSON Lines from a pipe use: archive-search index -" if stat.S_ISFIFO(mode) else ""
+    return f"is {what}, not a regular file; skipped{hint}"
+
+
+def _read(path: str, *, follow: bool = False) -> bytes:
+    """The file's bytes, or InputError with a reason a person can act on. Only a regular file
+    is read: it is checked before opening (opening a pipe waits for a writer, opening a
+    device can act on it) and again on the open descriptor, which never blocks and, unless
+    `follow`, refuses a link put in the file's place since the walk."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise InputError(
-                path, f"file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit for one file"
-            )
-        with open(path, "rb") as handle:
-            return handle.read(MAX_FILE_BYTES + 1)
+        mode = (os.stat if follow else os.lstat)(path).st_mode
+        if stat.S_ISLNK(mode):
+            raise InputError(path, _BECAME_LINK)
+        if not stat.S_ISREG(mode):
+            raise InputError(path, _not_regular(mode))
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+        if not follow:
+            flags |= getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, flags)
+        with open(fd, "rb", closefd=True) as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise InputError(path, _not_regular(info.st_mode))
+            if info.st_size > MAX_FILE_BYTES:
+                raise InputError(path, _too_big(info.st_size))
+            data = handle.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:  # it grew while being read
+                raise InputError(path, _too_big(len(data)))
+            return data
     except IsADirectoryError:
         raise InputError(path, "is a directory") from None
     except PermissionError:
@@ -601,4 +727,12 @@ def _read(path: str) -> bytes:
     except FileNotFoundError:
         raise InputError(path, "file disappeared before it could be read") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow:
+            raise InputError(
+                path, "became a symbolic link during the run; not followed (see --follow-symlinks)"
+            ) from None
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _too_big(size: int) -> str:
+    return f"file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit for one file"

@@ -18,6 +18,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
 from .codec import install, length_bytes
+from .errors import HelperError
 
 install()  # the helper processes write segments too
 
@@ -56,6 +57,15 @@ class FastSegmentWriter(SegmentWriter):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.mergetype = merge_small_segments
         self.pool = _LeanPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+    def _commit_toc(self, segments) -> None:
+        # Whoosh 2.7.4's SegmentWriter._commit_toc, with this program's stricter clean-up.
+        from whoosh.index import TOC
+
+        from .store import remove_stale_files
+
+        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+        remove_stale_files(self.storage.folder, self.indexname, self.generation, segments)
 
     def _flush_segment(self) -> None:
         # Whoosh 2.7.4's SegmentWriter._flush_segment, with the lengths reader wrapped.
@@ -118,10 +128,6 @@ class _LoadedLengths:
 BATCH_BYTES = 256 * 1024  # at most this much text a batch: fits in the enlarged pipe, so sending never waits
 BATCH_DOCS = 64  # and at most this many documents, so that the work is shared at a fine grain
 _F_SETPIPE_SZ = 1031  # Linux fcntl: pipe capacity
-
-
-class HelperError(OSError):
-    """A helper process failed; carries its errno when the cause was an OSError (disk full)."""
 
 
 def _helper_gone() -> HelperError:
@@ -218,7 +224,7 @@ class _Helper:
 
         self.backlog = 0
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "archive_search.segments", folder, indexname, str(limitmb)],
+            helper_command(folder, indexname, limitmb),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None if os.environ.get("ARCHIVE_SEARCH_DEBUG") else subprocess.DEVNULL,
@@ -276,6 +282,35 @@ class _Helper:
             self.proc.wait()
 
 
+# The helper's interpreter runs in isolated mode (-I): the current directory, the script's
+# directory, PYTHON* variables and the user's site directory never reach its module path,
+# so an archive being indexed (an unpacked folder holding "archive_search/" or "whoosh/")
+# cannot run code in it. It gets the parent's own module path instead, explicitly.
+_BOOT = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
+    "from archive_search.segments import _helper_main; sys.exit(_helper_main(*sys.argv[3:]))"
+)
+HELPER_NAME = "archive_search.segments"  # the helper's first argument: how ps and the tests know it
+
+
+def helper_command(folder: str, indexname: str, limitmb: int) -> list[str]:
+    """The helper's command line: this interpreter, isolated, with the parent's modules."""
+    import json
+
+    return [sys.executable, "-I", "-c", _BOOT, HELPER_NAME, json.dumps(module_path()), folder, indexname, str(limitmb)]
+
+
+def module_path() -> list[str]:
+    """The parent's sys.path without what only the way it was started put there: its first
+    entry (the script's directory, or the current directory for -m and -c) and any relative
+    entry, which would be looked up in the current directory. This package's own location
+    goes first, so the helper imports the very code the parent runs."""
+    start = 0 if sys.flags.isolated or getattr(sys.flags, "safe_path", False) else 1
+    package_home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    kept = [p for p in sys.path[start:] if p and os.path.isabs(p) and p != package_home]
+    return [package_home, *kept]
+
+
 def _enlarge_pipe(fd: int) -> None:
     try:
         import fcntl
@@ -316,7 +351,7 @@ def _read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _helper_main(folder: str, indexname: str, limitmb: int) -> int:
+def _helper_main(folder: str, indexname: str, limitmb: str) -> int:
     """The helper: documents in on stdin, one segment out on stdout."""
     import signal
 
@@ -326,7 +361,7 @@ def _helper_main(folder: str, indexname: str, limitmb: int) -> int:
     stdin, stdout = sys.stdin.fileno(), sys.stdout.fileno()
     from whoosh.index import open_dir
 
-    writer = FastSegmentWriter(open_dir(folder, indexname=indexname), _lk=False, limitmb=limitmb, compound=False)
+    writer = FastSegmentWriter(open_dir(folder, indexname=indexname), _lk=False, limitmb=int(limitmb), compound=False)
     try:
         while True:
             message = _recv(stdin)
@@ -362,7 +397,3 @@ def _discard(writer) -> None:
         if name.startswith(segment_id):
             with contextlib.suppress(OSError):
                 writer.storage.delete_file(name)
-
-
-if __name__ == "__main__":
-    sys.exit(_helper_main(sys.argv[1], sys.argv[2], int(sys.argv[3])))

@@ -12,6 +12,12 @@ Incremental runs commit into the current generation (each Whoosh commit is
 atomic: a new table of contents is written last). `--rebuild` builds a new
 generation beside the old one and switches `archive-search.json` with an atomic
 rename, so searches never see a half-built index.
+
+The program deletes only what it can prove it wrote: `archive-search.json` lists every
+generation it has started in the directory (written before the generation's first file),
+and only files named exactly as Whoosh names a listed generation's files are ever
+deleted. A directory that holds other files and no `archive-search.json` is not an index
+and is refused before anything is written into it.
 """
 
 from __future__ import annotations
@@ -20,13 +26,13 @@ import contextlib
 import json
 import os
 import re
-import shutil
+import stat
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
+from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, NotAnIndexError
 
 INDEX_ENV = "ARCHIVE_SEARCH_INDEX"
 META_FILE = "archive-search.json"
@@ -34,6 +40,17 @@ LOCK_FILE = "write.lock"
 LATENT_FILE = "latent.npz"  # latent.py's space of the archive's words
 FORMAT = "archive-search-index"
 FORMAT_VERSION = 1
+# The names Whoosh gives a generation's files (whoosh.index.TOC, codec.base.Segment,
+# writing.SegmentWriter): its tables of contents, its segments' files (16-character ids),
+# its lock file, and the directory of its writer's temporary files.
+_GENERATION = re.compile(r"g[1-9][0-9]{0,8}")
+_WHOOSH_FILE = re.compile(
+    r"_(?P<toc>g[0-9]+)_[0-9]+\.toc|(?P<seg>g[0-9]+)_[0-9a-z]{16}\.[A-Za-z0-9_.]+|(?P<lock>g[0-9]+)_WRITELOCK"
+)
+_WHOOSH_TEMP_DIR = re.compile(r"(?P<tmp>g[0-9]+)\.tmp")
+# Any name that Whoosh's own clean-up of a generation would take for one of its files: a new
+# generation is never given a name that an entry already in the directory has this way.
+_CLAIMED_NAME = re.compile(r"_?g([0-9]+)[_.]")
 
 
 def default_index_dir(explicit: str | os.PathLike | None = None) -> Path:
@@ -80,10 +97,27 @@ class IndexDir:
         return self.path / META_FILE
 
     def exists(self) -> bool:
-        return self.meta_path.is_file()
+        """Whether a published index is here (not merely a first run's claim on the directory)."""
+        try:
+            return self.read_meta().get("generation") is not None
+        except (IndexNotFoundError, IndexCorruptError):
+            return False
+
+    def claimed(self) -> bool:
+        """Whether the directory holds this program's metadata file (published or not)."""
+        return bool(self._own_meta())
+
+    def _own_meta(self) -> dict:
+        """The metadata file as written by any version of this program, else {}: what a
+        rebuild of a damaged or incompatible index still needs of it."""
+        try:
+            meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return meta if isinstance(meta, dict) and meta.get("format") == FORMAT else {}
 
     def read_meta(self) -> dict:
-        """The metadata file; raises IndexNotFoundError or IndexCorruptError."""
+        """The metadata file of a published index; raises IndexNotFoundError or IndexCorruptError."""
         try:
             text = self.meta_path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -102,7 +136,9 @@ class IndexDir:
                 f"it was written by an incompatible version (format {meta.get('version')}, "
                 f"schema {meta.get('schema')}; this is format {FORMAT_VERSION}, schema {_schema_version()})",
             )
-        if not re.fullmatch(r"g\d+", str(meta.get("generation", ""))):
+        if meta.get("generation") is None:  # a first run that has not finished
+            raise IndexNotFoundError(str(self.path))
+        if not _GENERATION.fullmatch(str(meta["generation"])):
             raise IndexCorruptError(str(self.path), f"{META_FILE} names no index generation")
         return meta
 
@@ -131,18 +167,55 @@ class IndexDir:
                     raise IndexCorruptError(str(self.path), f"{type(exc).__name__}: {exc}") from None
         raise AssertionError("unreachable")
 
+    def check_usable(self) -> None:
+        """Refuse, before anything is written, a path that cannot be an index directory:
+        a file, a dangling link, or a directory holding files but no index."""
+        path = self.path
+        if path.is_symlink() and not path.exists():
+            raise NotAnIndexError(str(path), "is a symbolic link to nothing")
+        if path.exists() and not path.is_dir():
+            raise NotAnIndexError(str(path), "is a file, not a directory")
+        if not path.is_dir() or self.claimed():
+            return
+        others = [name for name in os.listdir(path) if name != LOCK_FILE]
+        if others:
+            raise NotAnIndexError(str(path), f"holds other files ({_shown_names(others)})")
+
+    def _generations(self) -> list[str]:
+        """The generations this program started here (and may still have files of)."""
+        meta = self._own_meta()
+        listed = meta.get("generations")
+        if isinstance(listed, list):
+            return [g for g in listed if isinstance(g, str) and _GENERATION.fullmatch(g)]
+        # Written before generations were listed: its current one, and any others whose
+        # files carry Whoosh's exact names in this directory, which holds our metadata.
+        if not isinstance(meta.get("generation"), str) or not _GENERATION.fullmatch(meta["generation"]):
+            return []
+        found = {owner for _, owner in self._whoosh_entries()}
+        return sorted(found | {meta["generation"]}, key=_number)
+
     def create_generation(self, schema):
-        """Create an empty Whoosh index under a fresh generation name; return (name, index)."""
+        """Create an empty Whoosh index under a fresh generation name; return (name, index).
+        The name is recorded in the metadata file before any of its files is written."""
         from whoosh.index import create_in
 
+        self.check_usable()
         self.path.mkdir(parents=True, exist_ok=True)
-        used = [int(m[1]) for f in os.listdir(self.path) if (m := re.match(r"_?g(\d+)_", f))]
-        name = f"g{max(used, default=0) + 1}"
+        known = self._generations()
+        taken = [int(m[1]) for entry in os.listdir(self.path) if (m := _CLAIMED_NAME.match(entry))]
+        name = f"g{max([*map(_number, known), *taken], default=0) + 1}"
+        meta = self._own_meta() or self._meta(None)
+        self._write_meta({**meta, "generations": [*known, name]})
         return name, create_in(str(self.path), schema, indexname=name)
 
     def publish(self, generation: str, **extra: object) -> None:
         """Make `generation` the current one (atomically), then delete the others' files."""
-        meta = {
+        generations = sorted({*self._generations(), generation}, key=_number)
+        self._write_meta({**self._meta(generation, **extra), "generations": generations})
+        self.remove_other_generations(generation)
+
+    def _meta(self, generation: str | None, **extra: object) -> dict:
+        return {
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "schema": _schema_version(),
@@ -150,39 +223,47 @@ class IndexDir:
             "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             **extra,
         }
+
+    def _write_meta(self, meta: dict) -> None:
         _write_atomic(self.meta_path, json.dumps(meta, indent=2) + "\n")
-        self.remove_other_generations(generation)
 
     def touch(self, **extra: object) -> None:
         """Record an update of the current generation."""
         self.publish(self.generation(), **extra)
 
-    def remove_other_generations(self, keep: str) -> None:
-        for name, generation in self._generation_files():
-            if generation != keep:
-                _remove(self.path / name)
+    def remove_other_generations(self, keep: str | None) -> None:
+        """Delete the files of every generation this program started here but `keep`
+        (None: keep only the published one, if any), and list only those left."""
+        meta = self._own_meta()
+        keep = keep or meta.get("generation")
+        doomed = {g for g in self._generations() if g != keep}
+        if not doomed:
+            return
+        for name, owner in self._whoosh_entries():
+            if owner in doomed:
+                _remove_ours(self.path / name)
+        left = {owner for _, owner in self._whoosh_entries()} & doomed
+        self._write_meta({**meta, "generations": sorted({*left, *([keep] if keep else [])}, key=_number)})
 
     def remove_debris(self, generation: str, ix, *, unpublished: bool) -> None:
         """Delete what a failed write left behind: the writer's temporary files and segment
         files no commit refers to; all of `generation` when it was never published."""
         if unpublished:
-            for name, owner in self._generation_files():
-                if owner == generation:
-                    _remove(self.path / name)
+            self.remove_other_generations(None)
             return
-        from whoosh.index import TOC, clean_files
+        from whoosh.index import TOC
 
-        _remove(self.path / f"{generation}.tmp")
+        _remove_ours(self.path / f"{generation}.tmp")
         toc = TOC.read(ix.storage, generation)
-        clean_files(ix.storage, generation, toc.generation, toc.segments)
+        remove_stale_files(str(self.path), generation, toc.generation, toc.segments)
 
-    def _generation_files(self) -> list[tuple[str, str]]:
-        """(file name, generation) for every file of every generation, temporary ones included."""
+    def _whoosh_entries(self) -> list[tuple[str, str]]:
+        """(name, generation) of every entry named as Whoosh names a generation's files."""
         found = []
         for name in os.listdir(self.path):
-            match = re.match(r"_?(g\d+)(?:_|\.tmp$)", name)
+            match = _WHOOSH_FILE.fullmatch(name) or _WHOOSH_TEMP_DIR.fullmatch(name)
             if match:
-                found.append((name, match[1]))
+                found.append((name, next(g for g in match.groups() if g)))
         return found
 
     @contextlib.contextmanager
@@ -203,13 +284,47 @@ class IndexDir:
             os.close(fd)  # closing releases the lock
 
 
-def _remove(path: Path) -> None:
-    """Delete a file or a directory tree, if it can be deleted."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(OSError):
+def remove_stale_files(folder: str, generation: str, toc_number: int, segments) -> None:
+    """Delete a generation's files that its current table of contents no longer lists.
+
+    Whoosh's own clean-up (whoosh.index.clean_files) takes any "g7_<letters>.<ext>" for a
+    file of generation g7, a user's "g7_taxes.txt" included; this takes only the names
+    Whoosh gives its files."""
+    keep = {segment.segment_id() for segment in segments}
+    for name in os.listdir(folder):
+        match = _WHOOSH_FILE.fullmatch(name)
+        if match is None:
+            continue
+        stale_toc = match["toc"] == generation and name != f"_{generation}_{toc_number}.toc"
+        if stale_toc or (match["seg"] == generation and name.partition(".")[0] not in keep):
+            _remove_ours(Path(folder, name))
+
+
+def _remove_ours(path: Path) -> None:
+    """Delete one of a generation's files, or its writer's temporary directory with the
+    regular files in it; never follows a link, never descends further, never raises."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return
+    with contextlib.suppress(OSError):
+        if stat.S_ISDIR(mode):
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    if entry.is_file(follow_symlinks=False):
+                        os.remove(entry.path)
+            os.rmdir(path)
+        elif stat.S_ISREG(mode):
             os.remove(path)
+
+
+def _number(generation: str) -> int:
+    return int(generation[1:])
+
+
+def _shown_names(names: list[str]) -> str:
+    shown = ", ".join(repr(n) for n in sorted(names)[:3])
+    return shown + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
 
 
 def _flock(fd: int, wait: bool) -> bool:

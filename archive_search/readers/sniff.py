@@ -29,15 +29,19 @@ IGNORED_EXTENSIONS = frozenset(
 )
 
 # Files a directory walk passes over by name: a collection's documentation, not its articles.
-IGNORED_NAMES = re.compile(
-    r"^(readme|license|licence|copying|changelog|changes|notice|authors|contributing|manifest)\b", re.I
+# Only these names exactly (any case), bare or with a documentation extension: an article
+# file may well be called "license-plate-readers.txt" or "authors-guild-strike.txt".
+IGNORED_STEMS = frozenset(
+    "readme license licence copying changelog changes notice authors contributors "
+    "contributing manifest".split()
 )
+IGNORED_STEM_EXTENSIONS = frozenset(("", ".md", ".txt", ".rst", ".markdown", ".in"))
 
 
 def ignored_in_walk(path: str) -> bool:
-    """Whether a directory walk skips this file without comment."""
-    name = os.path.basename(path)
-    return os.path.splitext(name)[1].lower() in IGNORED_EXTENSIONS or bool(IGNORED_NAMES.match(name))
+    """Whether a directory walk skips this file without comment (it is counted as skipped)."""
+    stem, ext = os.path.splitext(os.path.basename(path).lower())
+    return ext in IGNORED_EXTENSIONS or (stem in IGNORED_STEMS and ext in IGNORED_STEM_EXTENSIONS)
 
 
 _HTML_START = re.compile(r"<(!doctype\s+html|html\b|head\b|body\b|meta\b|title\b)", re.I)
@@ -62,18 +66,25 @@ def sniff_format(path: str, text: str) -> str:
     return EXTENSIONS.get(ext, "dnainfo")
 
 
+_LEADING = re.compile(r"[\ufeff \t\r\n]*")
+_NON_SPACE = re.compile(r"\S")
+
+
 def _json_kind(text: str) -> str | None:
-    """For files whose extension does not say: 'jsonl' or 'json' if the text really is JSON."""
-    stripped = text.lstrip("\ufeff \t\r\n")
-    first, _, rest = stripped.partition("\n")
-    try:
-        json.loads(first)
-    except ValueError:
-        pass
-    else:
-        return "jsonl" if rest.strip() else "json"
-    try:
-        json.loads(stripped)
-    except (ValueError, RecursionError):
-        return None
-    return "json"
+    """For files whose extension does not say: 'jsonl' or 'json' if the text really is JSON.
+
+    Neither test decodes more than one record of an array, and an over-long first line is
+    not tried as a record: sniffing must not cost what parsing would.
+    """
+    from .jsonrecords import MAX_RECORD_CHARS, is_json_document
+
+    start = _LEADING.match(text).end()
+    newline = text.find("\n", start)
+    if 0 <= newline - start <= MAX_RECORD_CHARS and _NON_SPACE.search(text, newline):
+        try:
+            json.loads(text[start:newline])
+        except (ValueError, RecursionError):
+            pass
+        else:
+            return "jsonl"
+    return "json" if is_json_document(text, start) else None
