@@ -65,8 +65,10 @@ def default_index_dir(explicit: str | os.PathLike | None = None) -> Path:
 
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(tmp)  # a killed run's copy (this name is ours); a link there is removed, not followed
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
+        with open(tmp, "x", encoding="utf-8") as handle:  # created anew: never through a link
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -271,7 +273,9 @@ class IndexDir:
         """Hold the directory's write lock; raise IndexLockedError if another run has it."""
         self.path.mkdir(parents=True, exist_ok=True)
         lock_path = self.path / LOCK_FILE
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        # Never through a link: the lock file is truncated and written, and a link named
+        # write.lock would truncate whatever it points at.
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         try:
             if not _flock(fd, wait):
                 raise IndexLockedError(str(self.path), _holder(lock_path))

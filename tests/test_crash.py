@@ -111,6 +111,7 @@ def full_run_seconds(corpus, tmp_path_factory) -> float:
     return time.monotonic() - started
 
 
+@pytest.mark.soak
 def test_sigkill_at_random_moments_loses_nothing_committed(corpus, tmp_path, full_run_seconds):
     rng = random.Random(20261125)
     total = FILES * PER_FILE
@@ -148,6 +149,7 @@ def test_sigkill_at_random_moments_loses_nothing_committed(corpus, tmp_path, ful
     assert trials == 20
 
 
+@pytest.mark.soak
 def test_sigint_exits_130_and_keeps_the_last_commit(corpus, tmp_path, full_run_seconds):
     rng = random.Random(130)
     base_index = tmp_path / "base"
@@ -179,6 +181,7 @@ def test_sigint_exits_130_and_keeps_the_last_commit(corpus, tmp_path, full_run_s
     assert interrupted >= 3
 
 
+@pytest.mark.soak
 def test_searches_during_a_rebuild_never_fail(corpus, tmp_path):
     from archive_search.search import Archive
 
@@ -239,9 +242,8 @@ def test_two_jobs_index_the_same_archive_as_one(corpus, tmp_path):
     assert results["1"][1:] == results["2"][1:] == (FILES * PER_FILE, results["1"][2])
 
 
-def test_a_helper_dying_mid_run_is_one_clear_error(corpus, tmp_path):
-    index = tmp_path / "index"
-    proc = start_index(corpus, index, "--commit-every", "100000", "--jobs", "2")
+def _kill_a_helper(proc: subprocess.Popen, index: Path) -> str:
+    """SIGKILL the run's first helper once it has one; the run's stderr (skip if none came)."""
     deadline = time.monotonic() + 60
     while not helper_processes(index) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -251,10 +253,48 @@ def test_a_helper_dying_mid_run_is_one_clear_error(corpus, tmp_path):
         pytest.skip("the run ended before its helper could be caught")
     os.kill(helpers[0], signal.SIGKILL)
     _, stderr = proc.communicate(timeout=120)
-    text = stderr.decode()
+    return stderr.decode()
+
+
+HELPER_KILLED = "a helper process writing the index at {index} ended unexpectedly (killed, or out of memory?)"
+
+
+def test_a_helper_dying_mid_run_is_one_clear_error(corpus, tmp_path):
+    index = tmp_path / "index"
+    text = _kill_a_helper(start_index(corpus, index, "--commit-every", "100000", "--jobs", "2"), index)
+    assert_no_traceback(text)
+    assert proc_status_line(text) == HELPER_KILLED.format(index=index)
+    assert "check that the directory is writable" not in text  # not the index directory's fault
+    assert "run the same command again, or with --jobs 1" in text
+    assert_no_helpers_left(index)
+
+
+def test_a_helper_killed_alone_leaves_the_last_commit_and_a_rerun_finishes(corpus, tmp_path):
+    """The helper, not the indexer, gets SIGKILL: the run stops with the documented line, the
+    index is as of its last commit, no helper is left, and the same command finishes the job."""
+    base_index, total = tmp_path / "index", FILES * PER_FILE
+    half = [str(path) for path in sorted(corpus.iterdir())[: FILES // 2]]
+    assert run_cli("index", *half, "--index", str(base_index), "-q").exit_code == 0
+    base = article_count(base_index)
+    proc = start_index(corpus, base_index, "--jobs", "2")  # commits every COMMIT_EVERY articles
+    text = _kill_a_helper(proc, base_index)
     assert_no_traceback(text)
     assert proc.returncode == 2, text
-    assert "a helper process ended unexpectedly; run again with --jobs 1" in text
+    assert HELPER_KILLED.format(index=base_index) in text
+    assert_no_helpers_left(base_index)
+    after = article_count(base_index)
+    assert (after - base) % COMMIT_EVERY == 0 and base <= after < total, after
+    assert_readable(base_index, after)
+    finish = start_index(corpus, base_index, "--jobs", "2")
+    _, stderr = finish.communicate(timeout=300)
+    assert finish.returncode == 0, stderr.decode()
+    assert_readable(base_index, total)
+
+
+def proc_status_line(text: str) -> str:
+    """The error line of a run's stderr, without its prefix and its advice."""
+    (line,) = [line for line in text.splitlines() if line.startswith("archive-search: error: ")]
+    return line.removeprefix("archive-search: error: ").split(";")[0]
 
 
 def test_a_search_that_opened_the_index_before_a_rebuild_finished_still_answers(tmp_path):

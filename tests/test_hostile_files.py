@@ -335,3 +335,18 @@ def test_duplicate_ids_on_stdin_are_kept_apart_and_a_resent_stream_updates_in_pl
     assert "0 articles added, 4 updated" in again.stderr
     assert sorted(ids(index)) == sorted(found)
     assert Archive(index).stats().articles == 4
+
+
+@posix_only
+def test_a_link_planted_as_the_lock_file_is_not_written_through(tmp_path):
+    index = tmp_path / "index"
+    archive = write_story(tmp_path / "a" / "one.txt", 1).parent
+    assert run_cli("index", str(archive), "--index", str(index)).exit_code == 0
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (index / "write.lock").unlink()
+    (index / "write.lock").symlink_to(victim)
+    result = run_cli("index", str(archive), "--index", str(index))
+    assert_no_traceback(result.stderr)
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert victim.read_text() == "precious"
