@@ -28,6 +28,7 @@ from .articles import Article
 from .errors import HelperError, HelperFailedError, IndexWriteError, InputError
 from .readers import MAX_FILE_BYTES, Problem, parse_bytes, parse_jsonl_lines
 from .readers.common import short_hash
+from .readers.jsonrecords import MAX_RECORD_CHARS
 from .readers.sniff import ignored_in_walk
 from .schema import build_schema, document_fields
 from .store import LATENT_FILE, IndexDir
@@ -544,8 +545,7 @@ class _Session:
         """JSON Lines on stdin: no file to track, so an article replaces the one an earlier
         run read from stdin under its id. Within one stream an id is used once: a later
         record reusing it gets a suffix and a warning, as a second file's article would."""
-        lines = (line.decode("utf-8", errors="replace") for line in stream)
-        for item in parse_jsonl_lines(lines, STDIN_PATH):
+        for item in parse_jsonl_lines(_stream_lines(stream), STDIN_PATH):
             if not isinstance(item, Article):
                 self.indexer._problem(self.stats, item)
                 continue
@@ -670,6 +670,26 @@ def _unhex(digest: str, size: int) -> bytes:
     except ValueError:
         raw = b""
     return raw if len(raw) == size else bytes(size)
+
+
+# A line of standard input is read up to this many bytes: enough UTF-8 for one record over
+# the readers' limit (MAX_RECORD_CHARS characters, at most four bytes each), which they then
+# refuse. The rest of a longer line is read and dropped a piece at a time, so one line of
+# gigabytes costs this much memory, not its size.
+_MAX_LINE_BYTES = 4 * MAX_RECORD_CHARS + 4
+
+
+def _stream_lines(stream: BinaryIO) -> Iterator[str]:
+    """The stream's lines, decoded (a bad byte becomes U+FFFD); an over-long line is cut
+    at _MAX_LINE_BYTES, still over the readers' limit, so they report it."""
+    while True:
+        line = stream.readline(_MAX_LINE_BYTES)
+        if not line:
+            return
+        if len(line) == _MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while (rest := stream.readline(_MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+        yield line.decode("utf-8", errors="replace")
 
 
 def _shown(problem: Problem, display: str) -> Problem:

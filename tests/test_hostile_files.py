@@ -350,3 +350,26 @@ def test_a_link_planted_as_the_lock_file_is_not_written_through(tmp_path):
     assert_no_traceback(result.stderr)
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
     assert victim.read_text() == "precious"
+
+
+def test_a_gigantic_line_on_stdin_is_refused_in_bounded_memory(tmp_path):
+    """Standard input is read a bounded piece of a line at a time: a line of 120 MB is
+    refused in one line and costs a fraction of its size, and the next record is indexed."""
+    pytest.importorskip("resource")
+    code = (
+        "import json, resource, subprocess, sys\n"
+        "good = json.dumps({'id': 'after', 'title': 'Rent', 'body': 'rent rose'}).encode()\n"
+        "proc = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stderr=subprocess.PIPE)\n"
+        "proc.stdin.write(b'{\"title\": \"x\", \"body\": \"'); chunk = b'word ' * 200_000\n"
+        "for _ in range(120): proc.stdin.write(chunk)\n"
+        "proc.stdin.write(b'\"}\\n' + good + b'\\n'); proc.stdin.close()\n"
+        "err = proc.stderr.read().decode(); proc.wait()\n"
+        "print(json.dumps([proc.returncode, err, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n"
+    )
+    index = tmp_path / "index"
+    command = [sys.executable, "-m", "archive_search", "index", "-", "--index", str(index)]
+    out = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True, timeout=120)
+    status, stderr, peak_kb = json.loads(out.stdout)
+    assert status == 2 and "<stdin>:1: line is" in stderr and "over the" in stderr, stderr
+    assert peak_kb < 400 * 1024  # the line is 120 MB
+    assert ids(index) == ["after"]
