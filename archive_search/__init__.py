@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 import types
@@ -40,10 +42,57 @@ def _unraisable(info) -> None:
     sys.__unraisablehook__(info)
 
 
+def _closed() -> OSError:
+    return OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+
+class _ClosedInput(io.RawIOBase):
+    """Standard input the caller closed (`<&-`): reading fails as on a closed descriptor."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        raise _closed()
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Standard output the caller closed (`>&-`): every write fails as on a closed descriptor,
+    so a command reports it as output it cannot write (exit 2). Nothing is buffered, so
+    the exit's flush has nothing to fail on."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise _closed()
+
+
+def _guard_standard_streams() -> None:
+    """Hold a closed standard descriptor with /dev/null, so that no file this program opens
+    (the index's, an article's) lands on it and gets another's output or is handed to a
+    helper process as its stdout; then give Python streams for the ones it had none for."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            held = os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: this one
+            if held != fd:
+                os.dup2(held, fd)
+                os.close(held)
+    if sys.stdin is None:
+        sys.stdin = io.TextIOWrapper(io.BufferedReader(_ClosedInput()))
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    if sys.stderr is None:  # nobody is listening: diagnostics go nowhere
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 -- the process's own stream
+
+
 def console_main() -> None:
     """The archive-search command. Ctrl-C while it is still starting (importing its
     modules takes a good part of a short run) exits 130 with one line, as later does."""
     sys.unraisablehook = _unraisable
+    _guard_standard_streams()
     try:
         from .cli import main
 
@@ -70,22 +119,27 @@ def _defer(module: str, functions: tuple[str, ...], why: str) -> None:
     """Stand in for `module` until something in it is used, then import the real one.
 
     `functions` are the names other modules bind with `from module import name` at their
-    own import time: the stand-in gives them wrappers that load the real module on call."""
+    own import time: the stand-in gives them wrappers that load the real module on call.
+
+    The parent package is imported first (they are near-empty ones here) and the stand-in
+    bound in it: the import system binds a submodule in its package only when it loads
+    it, and a module already in sys.modules is never loaded, so a package imported after
+    the stand-in was put there would lack it (`urllib.request.Request`: AttributeError).
+    An editable install hid this: its path finder imports pathlib, hence urllib, first."""
     if module in sys.modules:
         return
+    import importlib
+
     parent_name, _, child = module.rpartition(".")
+    parent = importlib.import_module(parent_name)
 
     def load(name: str):
         if name.startswith("__"):  # the import system probing for __path__ and the like
             raise AttributeError(name)
         if sys.modules.get(module) is stand_in:
             del sys.modules[module]
-        import importlib
-
         real = importlib.import_module(module)
-        parent = sys.modules.get(parent_name)
-        if parent is not None:
-            setattr(parent, child, real)
+        setattr(parent, child, real)
         return getattr(real, name)
 
     def wrapper(name: str):
@@ -100,10 +154,14 @@ def _defer(module: str, functions: tuple[str, ...], why: str) -> None:
     for name in functions:
         setattr(stand_in, name, wrapper(name))
     sys.modules[module] = stand_in
-    parent = sys.modules.get(parent_name)
-    if parent is not None:
-        setattr(parent, child, stand_in)
+    setattr(parent, child, stand_in)
 
+
+# Whoosh 2.7.4's modules carry invalid-escape SyntaxWarnings when compiled from
+# source (compile-time warnings name the file, hence the path pattern), and a
+# few DeprecationWarnings at run time: none are the user's business.
+warnings.filterwarnings("ignore", category=SyntaxWarning, module=r".*whoosh")
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"whoosh")
 
 # Whoosh 2.7 imports these at start-up for features this program does not use on its
 # usual paths; together about 22 ms of every start (python -X importtime).
@@ -114,9 +172,3 @@ _defer(
 )
 _defer("whoosh.lang.morph_en", ("variations",), "Whoosh's Variations query (not used) compiles ~800 regexes")
 _defer("whoosh.lang.porter", ("stem",), "Whoosh's Porter stemmer; this program stems with PyStemmer")
-
-# Whoosh 2.7.4's modules carry invalid-escape SyntaxWarnings when compiled from
-# source (compile-time warnings name the file, hence the path pattern), and a
-# few DeprecationWarnings at run time: none are the user's business.
-warnings.filterwarnings("ignore", category=SyntaxWarning, module=r".*whoosh")
-warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"whoosh")

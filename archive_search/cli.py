@@ -18,7 +18,7 @@ import typer
 
 from . import EXIT_INTERRUPTED, __version__, exit_without_teardown
 from .errors import ArchiveSearchError, OutputError
-from .render import ColorMode, OutputFormat, Terminal, safe
+from .render import ColorMode, OutputFormat, Terminal, escaped
 
 
 class Exit(enum.IntEnum):
@@ -58,9 +58,15 @@ def _terminal() -> Terminal:
 
 
 def err(message: str) -> None:
-    """A diagnostic line on stderr, control characters made visible."""
-    sys.stderr.write(safe(message) + "\n")
-    sys.stderr.flush()
+    """A diagnostic on stderr: one line whatever it quotes (newlines and controls escaped).
+
+    A diagnostic that cannot be written is dropped: there is nowhere left to report it,
+    and the exit status still tells."""
+    try:
+        sys.stderr.write(escaped(message) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 # Whoosh's writer uses one core; with --jobs 2 a helper process writes a segment of its own
@@ -99,12 +105,15 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
 
 @contextlib.contextmanager
 def writing_output() -> Iterator[None]:
-    """Output that cannot be written (a full disk) is the user's error to hear of, not a bug."""
+    """Output that cannot be written (a full disk) is the user's error to hear of, not a bug.
+
+    A reader that went away (`| head -1`) ends the output quietly, and the command goes on
+    to the status it would have had, as grep does: 0 when something matched."""
     try:
         yield
         sys.stdout.flush()
     except BrokenPipeError:
-        raise
+        _drop_stdout()
     except OSError as exc:
         _drop_stdout()  # what is left in its buffer cannot be written either
         raise OutputError(exc) from None
@@ -142,7 +151,7 @@ IndexOption = typer.Option(None, "--index", "-i", help=INDEX_HELP, show_default=
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"archive-search {__version__}")
+        sys.stdout.write(f"archive-search {__version__}\n")  # failures are main()'s to report
         raise typer.Exit()
 
 
@@ -183,11 +192,18 @@ def index(
         min=1,
         help="Processes writing the index (large runs only; 1 = this process alone).",
     ),
+    follow_symlinks: bool = typer.Option(
+        False,
+        "--follow-symlinks",
+        "-L",
+        help="Follow symbolic links met in directories (they may lead outside the trees named).",
+    ),
 ) -> None:
     """Index article files: DNAinfo text, JSON/JSONL, HTML pages, Reuters SGML.
 
     Incremental: unchanged files are skipped, changed ones re-read, and articles
-    of files gone from an indexed directory removed.
+    of files gone from an indexed directory removed. Symbolic links inside the
+    directories are not followed unless --follow-symlinks; only regular files are read.
 
     Example: archive-search index ~/archives/dnainfo --index ~/dnainfo.idx
     """
@@ -215,6 +231,7 @@ def index(
         on_progress=progress.update if progress else None,
         commit_every=commit_every,
         jobs=jobs,
+        follow_symlinks=follow_symlinks,
     )
     try:
         with progress if progress is not None else _nothing():
@@ -231,18 +248,34 @@ def index(
 
 
 def _summary(stats, index_dir) -> str:
-    files = f"{stats.files_seen} file{'s' if stats.files_seen != 1 else ''}"
-    failed = f"; {stats.files_failed} file{'s' if stats.files_failed != 1 else ''} failed" if stats.files_failed else ""
-    problems = sum(1 for p in stats.problems if not p.warning)
-    records = f", {problems} problem{'s' if problems != 1 else ''}" if problems else ""
-    warnings = f", {stats.warnings} warning{'s' if stats.warnings != 1 else ''}" if stats.warnings else ""
+    files = _many(stats.files_seen, "file")
+    failed = f"; {_many(stats.files_failed, 'file')} failed" if stats.files_failed else ""
+    records = f", {_many(stats.errors, 'problem')}" if stats.errors else ""
+    warnings = f", {_many(stats.warnings, 'warning')}" if stats.warnings else ""
     latent = f"latent space fitted to {stats.latent_fitted:,} articles; " if stats.latent_fitted else ""
     return (
         f"archive-search: {files} in {stats.elapsed:.1f}s: {stats.articles_added:,} articles added, "
         f"{stats.articles_updated:,} updated, {stats.articles_removed:,} removed, "
-        f"{stats.files_unchanged:,} files unchanged{failed}{records}{warnings}; "
+        f"{stats.files_unchanged:,} files unchanged{failed}{records}{warnings}; {_skipped(stats)}"
         f"{latent}{stats.total_articles:,} articles in {index_dir}"
     )
+
+
+def _skipped(stats) -> str:
+    """What the directory walks passed over, if anything: 'skipped ...; '."""
+    parts = [
+        f"{_many(stats.files_skipped, 'file')} not articles (images, README...)" if stats.files_skipped else "",
+        f"{_many(stats.links_skipped, 'symbolic link')} not followed (--follow-symlinks follows them)"
+        if stats.links_skipped
+        else "",
+        f"{_many(stats.specials_skipped, 'special file')} (pipes, sockets, devices)" if stats.specials_skipped else "",
+    ]
+    shown = ", ".join(p for p in parts if p)
+    return f"skipped {shown}; " if shown else ""
+
+
+def _many(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'s' if n != 1 else ''}"
 
 
 class _nothing:
@@ -288,7 +321,7 @@ class _ProgressBar:
     def print(self, message: str) -> None:
         from rich.text import Text
 
-        self.console.print(Text(safe(message)))
+        self.console.print(Text(escaped(message)))
 
 
 FormatOption = typer.Option(
@@ -339,6 +372,8 @@ def search(
     """Search the archive: best articles first, with the matching passages.
 
     Exit status: 0 if something matched, 1 if nothing did, 2 on error.
+
+    A query starting with - goes after --, options before it: archive-search search -n 5 -- -h
 
     Example: archive-search search '"bike lane"' --since 2015 --format jsonl | jq -r .title
     """
@@ -396,6 +431,8 @@ def show(
 ) -> None:
     """Print one whole article.
 
+    An id starting with - goes after --: archive-search show -- -id
+
     Example: archive-search show reuters-1234 --format json
     """
     from .render import render_article
@@ -427,6 +464,8 @@ def similar(
     null: bool = typer.Option(False, "--null", "-0", help="With --format ids or paths: end each item with NUL."),
 ) -> None:
     """Articles most like the given one, in the same formats as search.
+
+    An id starting with - goes after --: archive-search similar -n 5 -- -id
 
     Example: archive-search similar reuters-1234 -n 5 --format ids
     """
@@ -465,7 +504,23 @@ def stats(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line with these arguments and return the exit status."""
+    """Run the command line with these arguments and return the exit status.
+
+    The commands report their own output's failures; what reaches here is Click's own
+    output (--help, --version) failing, reported the same way."""
+    try:
+        status = _run(argv)
+        sys.stdout.flush()  # written now, while a failure can still change the status
+    except BrokenPipeError:
+        return _broken_pipe()  # help and version succeed whoever stops reading
+    except OSError as exc:
+        _drop_stdout()
+        err(f"archive-search: error: {OutputError(exc)}")
+        return Exit.ERROR
+    return status
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         app(args=argv, prog_name="archive-search")
     except SystemExit as exc:

@@ -49,6 +49,8 @@ def first_pass(
     schema = searcher.schema
     if terms is None or any(t.fieldname in schema and not schema[t.fieldname].scorable for t in terms):
         return None
+    if not searcher.doc_count_all():  # an index with no segment yet: Whoosh's EmptyReader has no term table
+        return [], 0
     leaves = searcher.leaf_searchers()
     words = [_Word(searcher, leaves, term, *key) for term in terms if (key := _term_key(searcher, term))]
     words = [word for word in words if word.infos]

@@ -55,12 +55,59 @@ class Filters:
     source: str | None = None
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
-        try:
-            start = parse_date_bound(self.since) if self.since else None
-            end = parse_date_bound(self.until, end=True) if self.until else None
-        except ValueError as exc:
-            raise QueryError(f"{exc}; for example --since 2016 or --until 2017-08-31") from None
-        return start, end
+        return _option_bound("--since", self.since, end=False), _option_bound("--until", self.until, end=True)
+
+
+_EXAMPLE = "for example --since 2016 or --until 2017-08-31"
+
+
+def _option_bound(option: str, text: str | None, *, end: bool) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return _bound(text, end=end)
+    except OutOfRange:
+        raise QueryError(f"{option} {text!r} {OutOfRange.reason}; {_EXAMPLE}") from None
+    except ValueError as exc:
+        raise QueryError(f"{exc}; {_EXAMPLE}") from None
+
+
+class OutOfRange(ValueError):
+    """A date bound that is a date, but not one an index can hold once converted to UTC."""
+
+    reason = "is outside the years 1 to 9999 once converted to UTC"
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _bound(text: str, *, end: bool) -> datetime:
+    """parse_date_bound's bound, checked to convert to UTC. Raises OutOfRange when it does not
+    (whether dates.py reports that as ValueError or OverflowError), ValueError when not a date."""
+    try:
+        moment = parse_date_bound(text, end=end)
+        _naive_utc(moment)
+    except OverflowError:
+        raise OutOfRange(text) from None
+    except ValueError:
+        if _overflows(text):
+            raise OutOfRange(text) from None
+        raise
+    return moment
+
+
+def _overflows(text: str) -> bool:
+    """Whether the text is an ISO 8601 time with a UTC offset that takes it past datetime's range."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        if moment.tzinfo is not None:
+            moment.astimezone(timezone.utc)
+    except OverflowError:
+        return True
+    except ValueError:
+        pass
+    return False
 
 
 @dataclass
@@ -71,11 +118,16 @@ class ParsedQuery:
 
 
 def _naive_utc(moment: datetime) -> datetime:
+    """The moment in UTC, as Whoosh's DATETIME field holds it. Raises OverflowError past year 9999 or before year 1."""
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def date_range(start: datetime | None, end: datetime | None) -> query.Query:
-    return query.DateRange("published", start and _naive_utc(start), end and _naive_utc(end))
+    """Articles published from start to end (either open). Raises QueryError when a bound is out of range."""
+    try:
+        return query.DateRange("published", start and _naive_utc(start), end and _naive_utc(end))
+    except OverflowError:
+        raise QueryError(f"a date bound {OutOfRange.reason}; {_EXAMPLE}") from None
 
 
 class StopwordPlugin(qparser.Plugin):
@@ -129,43 +181,90 @@ def make_parser(schema) -> qparser.QueryParser:
     return parser
 
 
-_PUBLISHED = re.compile(
-    r"\b(?:published|date):(?:\[(?P<a>[^\]]*?)\s+to\s+(?P<b>[^\]]*?)\]|(?P<one>[\d-]+)(?=\s|$))", re.I
-)
-_UNBALANCED = re.compile(r'^[^"]*("[^"]*"[^"]*)*"[^"]*$')
+# The date terms' field names; what follows each is read by hand (_date_term), not by one
+# regex: a lazy `[^\]]*?\s+to\s+` over a bracket holding a long run of spaces backtracks
+# quadratically.
+_DATE_FIELD = re.compile(r"\b(?:published|date):", re.I)
+_ONE_DATE = re.compile(r"[\d-]+(?=\s|$)")  # anchored where the field name ends: one pass
 
 
 def _replace_date_terms(text: str) -> tuple[str, list[query.Query]]:
     """Pull `published:2017-08` and `published:[2016 to 2017]` out of the text.
 
-    Whoosh 2.7.4 gets ISO ranges in query strings wrong, so they become
-    DateRange queries built here from properly parsed bounds.
-    """
+    Whoosh 2.7.4 gets ISO ranges in query strings wrong, so they become DateRange
+    queries built here from properly parsed bounds; a term that is no date is left to
+    Whoosh, and one out of range is a QueryError, as it is for --since and --until."""
     ranges: list[query.Query] = []
-
-    def replace(match: re.Match) -> str:
-        try:
-            if match["one"]:
-                start, end = parse_date_bound(match["one"]), parse_date_bound(match["one"], end=True)
-            else:
-                a, b = (match["a"] or "").strip(), (match["b"] or "").strip()
-                start = parse_date_bound(a) if a else None
-                end = parse_date_bound(b, end=True) if b else None
-        except ValueError:
-            return match[0]
+    pieces: list[str] = []
+    done = 0  # text[:done] is in pieces
+    for match in _DATE_FIELD.finditer(text):
+        if match.start() < done:  # inside a term already taken
+            continue
+        term = _date_term(text, match.end())
+        if term is None:
+            continue
+        stop, start, end = term
+        pieces += [text[done : match.start()], " "]
         ranges.append(date_range(start, end))
-        return " "
+        done = stop
+    return "".join([*pieces, text[done:]]), ranges
 
-    return _PUBLISHED.sub(replace, text), ranges
+
+def _date_term(text: str, at: int) -> tuple[int, datetime | None, datetime | None] | None:
+    """(where it ends, start, end) of the date or bracketed range at text[at:]; None if there is none."""
+    if text.startswith("[", at):
+        close = text.find("]", at)
+        if close < 0:
+            return None
+        words = text[at + 1 : close].split()
+        to = next((i for i, word in enumerate(words) if word.lower() == "to"), None)
+        if to is None:
+            return None
+        a, b = " ".join(words[:to]), " ".join(words[to + 1 :])
+        bounds = _term_bounds(a, b)
+        return None if bounds is None else (close + 1, *bounds)
+    one = _ONE_DATE.match(text, at)
+    if one is None:
+        return None
+    bounds = _term_bounds(one[0], one[0])
+    return None if bounds is None else (one.end(), *bounds)
+
+
+def _term_bounds(a: str, b: str) -> tuple[datetime | None, datetime | None] | None:
+    """The bounds from a to b (either may be empty: open); None when one is not a date."""
+    try:
+        return (_bound(a, end=False) if a else None), (_bound(b, end=True) if b else None)
+    except OutOfRange as exc:
+        raise QueryError(
+            f"the date {exc.text!r} in the query {OutOfRange.reason}; give one within them, "
+            "as in published:[2016 to 2017]"
+        ) from None
+    except ValueError:
+        return None
 
 
 def plain_words(schema, text: str) -> query.Query:
     """The text as bare words (OR), every query-language character ignored."""
-    words = re.findall(r"\w+", text)[:200]
+    words = _first_words(text)
     parser = _base_parser(schema)
     parser.remove_plugin_class(qparser.WildcardPlugin)
     kept = " ".join(w for w in words if w.upper() not in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"))
     return merge_repeats(parser.parse(kept, normalize=False)).normalize()
+
+
+def _first_words(text: str, most: int = 200) -> list[str]:
+    """The text's first words, up to `most` and MAX_QUERY_CHARS characters of them, skipping
+    any longer: Whoosh's parser takes time that grows with the square of a word's length,
+    and an over-long query can be one word."""
+    words: list[str] = []
+    room = MAX_QUERY_CHARS
+    for match in re.finditer(r"\w+", text):
+        if len(words) == most:
+            break
+        if len(match[0]) <= room:
+            words.append(match[0])
+            room -= len(match[0])
+    return words
 
 
 # "?" is a one-letter wildcard only inside a word (`wom?n`). Anywhere else it is punctuation:
@@ -187,6 +286,9 @@ def merge_repeats(q: query.Query) -> query.Query:
         return q
     subqueries = [merge_repeats(sub) for sub in q.subqueries]
     if isinstance(q, query.Or):
+        # An empty group matches nothing, and Whoosh's never equal each other while all
+        # hashing alike: counting a run of them (`~~~~`) compared every pair.
+        subqueries = [sub for sub in subqueries if not _empty_group(sub)]
         counts = Counter(subqueries)
         merged = []
         for sub in subqueries:
@@ -197,6 +299,10 @@ def merge_repeats(q: query.Query) -> query.Query:
     q = copy.copy(q)  # keeps whatever else the query holds (slop, minmatch...)
     q.subqueries = subqueries
     return q
+
+
+def _empty_group(q: query.Query) -> bool:
+    return isinstance(q, query.compound.CompoundQuery) and not q.subqueries
 
 
 def lift_negations(q: query.Query) -> query.Query:
@@ -218,7 +324,7 @@ def _looks_broken(text: str) -> str | None:
     """Why this text is not sensible query syntax, or None."""
     if len(text) > MAX_QUERY_CHARS:
         return f"query is over {MAX_QUERY_CHARS} characters"
-    if _UNBALANCED.match(text):
+    if text.count('"') % 2:
         return "unbalanced quotes"
     depth = 0
     for ch in text:
@@ -228,6 +334,8 @@ def _looks_broken(text: str) -> str | None:
             break
     if depth != 0:
         return "unbalanced parentheses"
+    if _unclosed_range(text):
+        return "a [ or { that no ] or } closes"
     if re.search(r"(^|\s):|:(\s|$)", text):
         return "a ':' with no field name or value"
     if re.search(r"(^|\s)[*?]+(\s|$)", text):
@@ -235,12 +343,24 @@ def _looks_broken(text: str) -> str | None:
     return None
 
 
+def _unclosed_range(text: str) -> bool:
+    """Whether a bracket opens a range (a "to" follows it) that nothing closes: Whoosh's range
+    expression then tries each "to" after it against all the rest of the text."""
+    tail = text[max(text.rfind("]"), text.rfind("}")) + 1 :]
+    opened = [at for at in (tail.find("["), tail.find("{")) if at >= 0]
+    return bool(opened) and "to" in tail[min(opened) :].lower()
+
+
 def parse_query(schema, text: str, filters: Filters | None = None) -> ParsedQuery:
     """Query text + filters -> one Whoosh query. Bad syntax falls back to plain words."""
     filters = filters or Filters()
     notes: list[str] = []
     text = text.strip()
-    rest, ranges = _replace_date_terms(_QUESTION.sub(" ", text))
+    # Length first: every step after it is then bounded, whatever the query holds.
+    if len(text) > MAX_QUERY_CHARS:
+        rest, ranges = text, []
+    else:
+        rest, ranges = _replace_date_terms(_QUESTION.sub(" ", text))
     problem = _looks_broken(rest)
     fallback = False
     if problem:

@@ -2,12 +2,20 @@
 
 Data goes to the `out` stream given; nothing here decides whether that is a
 terminal (see `Terminal`), so every renderer can be tested on a StringIO.
+
+Article text comes from strangers' archives, so no format writes it raw (see _UNSAFE_PAST_C0
+for the characters): the terminal views (rich, plain, show, stats) and the plain-text
+formats that end up in terminals too (tsv, csv, ids, paths) show them as visible escapes
+(safe, one_line); json and jsonl write them as \\uXXXX escapes (json_text). Only ids and
+paths with --null give values as stored, for xargs -0, lone surrogates excepted.
 """
 
 from __future__ import annotations
 
 import csv
 import enum
+import errno
+import functools
 import json
 import os
 import re
@@ -75,18 +83,54 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
-# C0 and C1 control characters other than tab and newline: never sent to a terminal raw.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Never written raw, in any format: C0 controls and DEL (a terminal's commands begin with
+# ESC or act alone, as a carriage return does), C1 controls (U+009B is a whole CSI to some
+# terminals, U+0085 a newline), the bidirectional controls (they reorder what follows on
+# screen, so that a name shows as something it is not), the line and paragraph separators
+# (str.splitlines ends a line at them) and lone surrogates (UTF-8 has no bytes for them).
+_UNSAFE_PAST_C0 = r"\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff"
+# Character classes: every match is one character, so escaping is linear in the text.
+_UNSAFE_ANY = re.compile(rf"[\x00-\x1f{_UNSAFE_PAST_C0}]")
+_UNSAFE_BUT_LINES = re.compile(rf"[\x00-\x08\x0b-\x1f{_UNSAFE_PAST_C0}]")  # tab and newline kept
+_UNSAFE_IN_JSON = re.compile(f"[{_UNSAFE_PAST_C0}]")  # json.dumps escapes C0 itself
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _visible(match: re.Match) -> str:
+    char = match[0]
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def _json_escape(match: re.Match) -> str:
+    return f"\\u{ord(match[0]):04x}"
 
 
 def safe(text: str) -> str:
-    """Show control characters (escape sequences included) as visible \\xNN escapes."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+    """Text for a terminal, over several lines: every unsafe character but tab and newline
+    shown as a visible escape (\\x1b, \\x9b, \\u202e, \\udc80)."""
+    return _UNSAFE_BUT_LINES.sub(_visible, text)
+
+
+def escaped(text: str) -> str:
+    """Every unsafe character as a visible escape, tab and newline included: a diagnostic
+    built from a file name or a record stays one line, and shows what the name holds."""
+    return _UNSAFE_ANY.sub(_visible, text)
 
 
 def one_line(text: str) -> str:
-    """Safe, and on a single line: for tsv/csv fields and list rows."""
+    """Safe, and on a single line (white space runs made one space): for fields and list rows."""
     return " ".join(safe(text).split())
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """JSON of the value, readable (ensure_ascii=False) but with every unsafe character
+    escaped as \\uXXXX: still valid JSON, always valid UTF-8 (a lone surrogate becomes its
+    escape, as Python's json reads it back), and nothing raw reaches a terminal via `cat`."""
+    return _UNSAFE_IN_JSON.sub(_json_escape, json.dumps(value, ensure_ascii=False, indent=indent))
 
 
 def _date(value) -> str:
@@ -103,13 +147,14 @@ HIT_FIELDS = ("rank", "score", "id", "title", "authors", "published", "dateline"
 
 
 def hits_json(hits: Sequence, out: IO[str]) -> None:
-    json.dump([h.to_dict() for h in hits], out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    """One JSON array of hits; unsafe characters as \\uXXXX escapes (json_text)."""
+    out.write(json_text([h.to_dict() for h in hits], indent=2) + "\n")
 
 
 def hits_jsonl(hits: Sequence, out: IO[str]) -> None:
+    """One JSON object a line; unsafe characters as \\uXXXX escapes (json_text)."""
     for hit in hits:
-        out.write(json.dumps(hit.to_dict(), ensure_ascii=False) + "\n")
+        out.write(json_text(hit.to_dict()) + "\n")
 
 
 def _hit_row(hit) -> list[str]:
@@ -119,12 +164,14 @@ def _hit_row(hit) -> list[str]:
 
 
 def hits_tsv(hits: Sequence, out: IO[str]) -> None:
+    """A header and one row a hit, each field on one line with unsafe characters escaped."""
     out.write("\t".join(HIT_FIELDS) + "\n")
     for hit in hits:
         out.write("\t".join(field.replace("\t", " ") for field in _hit_row(hit)) + "\n")
 
 
 def hits_csv(hits: Sequence, out: IO[str]) -> None:
+    """RFC 4180 rows, each field on one line with unsafe characters escaped."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HIT_FIELDS)
     for hit in hits:
@@ -132,16 +179,20 @@ def hits_csv(hits: Sequence, out: IO[str]) -> None:
 
 
 def _lines(values: Sequence[str], out: IO[str], null: bool) -> None:
+    """One value a line, escaped (one_line); with null, as stored and NUL-ended, for xargs -0
+    (which wants the exact names), only lone surrogates escaped, having no UTF-8 bytes."""
     end = "\0" if null else "\n"
     for value in values:
-        out.write((value if null else one_line(value)) + end)
+        out.write((_SURROGATE.sub(_visible, value) if null else one_line(value)) + end)
 
 
 def hits_ids(hits: Sequence, out: IO[str], null: bool = False) -> None:
+    """The hits' ids, one a line (see _lines)."""
     _lines([h.id for h in hits], out, null)
 
 
 def hits_paths(hits: Sequence, out: IO[str], null: bool = False) -> None:
+    """The hits' files, each once, one a line (see _lines)."""
     _lines(list(dict.fromkeys(h.path for h in hits)), out, null)
 
 
@@ -156,6 +207,7 @@ def byline(authors: Sequence[str], published, dateline: str, source: str) -> str
 
 
 def hits_plain(hits: Sequence, out: IO[str]) -> None:
+    """The terminal view without styles: a few lines a hit, unsafe characters escaped."""
     for hit in hits:
         out.write(f"[{hit.rank}] {one_line(hit.title) or '(untitled)'}\n")
         out.write(f"    id: {one_line(hit.id)}  score: {hit.score:.4f}\n")
@@ -169,19 +221,20 @@ def hits_plain(hits: Sequence, out: IO[str]) -> None:
 
 
 def hits_rich(hits: Sequence, out: IO[str], color: bool, total: int | None) -> None:
+    """The terminal view, styled by Rich (markup never read from the text), unsafe characters escaped."""
     from rich.text import Text
 
     console = _console(out, color)
     for hit in hits:
         head = Text()
         head.append(f"{hit.rank:>2}. ", style="bold")
-        head.append(safe(hit.title) or "(untitled)", style="bold cyan")
+        head.append(one_line(hit.title) or "(untitled)", style="bold cyan")
         head.append(f"  {hit.score:.2f}", style="dim")
         console.print(head)
-        line = byline(hit.authors, hit.published, hit.dateline, hit.source)
+        line = one_line(byline(hit.authors, hit.published, hit.dateline, hit.source))
         meta = Text("    ")
-        meta.append(safe(line), style="green")
-        meta.append(("  " if line else "") + safe(hit.id), style="dim")
+        meta.append(line, style="green")
+        meta.append(("  " if line else "") + one_line(hit.id), style="dim")
         console.print(meta)
         if hit.snippet:
             console.print(_highlighted(hit.snippet, hit.highlights, indent="    "))
@@ -206,10 +259,23 @@ def _highlighted(text: str, spans, indent: str = ""):
     return out
 
 
-def _console(out: IO[str], color: bool):
+@functools.cache
+def _console_class() -> type:
     from rich.console import Console
 
-    return Console(
+    class PipeConsole(Console):
+        """Rich's Console, leaving a closed pipe (`| head -1`) to the command: Rich's own
+        handling exits with status 1, as if nothing had matched."""
+
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # nothing more to write
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return PipeConsole
+
+
+def _console(out: IO[str], color: bool):
+    return _console_class()(
         file=out,
         force_terminal=color,
         no_color=not color,
@@ -241,9 +307,11 @@ def render_hits(result, fmt: OutputFormat, out: IO[str], *, color: bool = False,
 
 
 def render_article(article: Article, fmt: OutputFormat, out: IO[str], *, color: bool = False) -> None:
+    """One whole article: JSON (json_text) or, in every other format, as text with unsafe
+    characters escaped and the body's paragraphs kept."""
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
         indent = 2 if fmt is OutputFormat.json else None
-        out.write(json.dumps(article.to_dict(), ensure_ascii=False, indent=indent) + "\n")
+        out.write(json_text(article.to_dict(), indent=indent) + "\n")
         return
     if fmt is OutputFormat.rich:
         from rich.text import Text
@@ -296,15 +364,16 @@ def stats_dict(stats) -> dict:
 
 
 def render_stats(stats, fmt: OutputFormat, out: IO[str], *, color: bool = False) -> None:
+    """The index's description: JSON (json_text), or lines of text with unsafe characters escaped."""
     data = stats_dict(stats)
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
-        out.write(json.dumps(data, ensure_ascii=False, indent=2 if fmt is OutputFormat.json else None) + "\n")
+        out.write(json_text(data, indent=2 if fmt is OutputFormat.json else None) + "\n")
         return
     lines = [
         f"articles:     {stats.articles:,}",
         f"published:    {_date(stats.first) or '?'} to {_date(stats.last) or '?'}",
-        f"index:        {stats.index_dir} ({stats.index_bytes / 2**20:.1f} MiB)",
-        f"last update:  {stats.updated or '?'}",
+        f"index:        {one_line(stats.index_dir)} ({stats.index_bytes / 2**20:.1f} MiB)",
+        f"last update:  {one_line(str(stats.updated or '?'))}",
     ]
     for title, rows in (
         ("sources", stats.sources),

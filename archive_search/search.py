@@ -35,6 +35,12 @@ FEEDBACK_DOCS = 10  # pseudo-relevance feedback: the top articles of a first pas
 FEEDBACK_TERMS = 40  # ...lend this many of their most typical words...
 QUERY_SHARE = 0.5  # ...which weigh, together, as much as the words typed.
 LATENT_SHARE = 0.4  # then the candidates' closeness to the query in the latent space (latent.py)
+# The most of an article's stored title and body that a search reads again: for feedback, the
+# latent space, snippets and "did you mean". A few thousand words, more than news stories
+# run to, so they are read whole; of a longer text the opening is what it is about (news
+# puts its subject first), and a search's cost stays bounded however large the archive's
+# articles are (the indexer takes them up to MAX_ARTICLE_CHARS).
+READ_CHARS = 20_000
 
 
 class LuceneBM25(scoring.BM25F):
@@ -170,27 +176,57 @@ def _join_fragments(fragments: list[tuple[str, list[tuple[int, int]]]]) -> tuple
     return text, spans
 
 
+def _opening(text: str) -> str:
+    """The part of a stored text a search reads (READ_CHARS)."""
+    return text[:READ_CHARS]
+
+
+class _Stored:
+    """The stored fields of the articles one search looks at, each read once (a large one's
+    are costly to decompress), bodies cut to the opening a search reads."""
+
+    def __init__(self, searcher) -> None:
+        self.searcher = searcher
+        self.fields: dict[int, dict] = {}
+        self.cut: set[int] = set()  # articles whose body or title is longer than what is read
+
+    def __getitem__(self, docnum: int) -> dict:
+        fields = self.fields.get(docnum)
+        if fields is None:
+            fields = dict(self.searcher.stored_fields(docnum))
+            body = fields.get("body") or ""
+            if len(body) > READ_CHARS or len(fields.get("title") or "") > READ_CHARS:
+                self.cut.add(docnum)
+            fields["body"] = _opening(body)
+            self.fields[docnum] = fields
+        return fields
+
+
 def _lead(body: str, chars: int = 200) -> str:
     """The opening of an article, for a snippet when there is no match to show."""
-    text = " ".join(body.split())
+    text = " ".join(_opening(body).split())
     return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + " …"
+
+
+# Articles looked at for the way one writes a suggested word: the word can lie past the
+# opening of the first, or only in its title.
+_SURFACE_DOCS = 5
 
 
 def _surface_form(searcher, stem: str, typed: str) -> str | None:
     """The word, as some article writes it, that is analysed to `stem` and looks most like `typed`."""
+    from itertools import islice
+
     from whoosh.support.levenshtein import distance
 
-    docnum = next(iter(searcher.docs_for_query(wq.Term("body", stem))), None)
-    if docnum is None:
-        return None
-    body = searcher.stored_fields(docnum).get("body", "")
-    analyzer = searcher.schema["body"].analyzer
-    forms = {
-        body[token.startchar : token.endchar].lower()
-        for token in analyzer(body, chars=True, keeporiginal=True)
-        if token.text == stem
-    }
-    return min(forms, key=lambda form: (distance(form, typed), len(form)), default=None)
+    stem_only = frozenset([stem])
+    for docnum in islice(searcher.docs_for_query(wq.Term("body", stem)), _SURFACE_DOCS):
+        stored = searcher.stored_fields(docnum)
+        for text in (_opening(stored.get("body", "")), _opening(stored.get("title", ""))):
+            forms = {text[t.startchar : t.endchar].lower() for t in matched_tokens(text, stem_only) if t.matched}
+            if forms:
+                return min(forms, key=lambda form: (distance(form, typed), len(form)))
+    return None
 
 
 def article_from_stored(stored: dict) -> Article:
@@ -308,6 +344,7 @@ class Archive:
                 return SearchResult([], 0, [*parsed.notes, "note: the query has no searchable words"])
             raise QueryError("empty query: give some words to search for, or a filter such as --author")
         with self._searcher() as searcher:
+            stored = _Stored(searcher)
             q = parsed.query
             fast = None  # the first pass's (ranked, matches), for a query it can score
             if sort != "relevance":
@@ -322,7 +359,7 @@ class Archive:
                     results = searcher.search(q, limit=depth or 1)
                     ranked = [(hit.docnum, hit.score or 0.0) for hit in results] if limit else []
                 if feedback and len(ranked) > 1:
-                    ranked = _rerank_with_feedback(searcher, q, ranked, self._latent_space(parsed.notes))
+                    ranked = _rerank_with_feedback(stored, q, ranked, self._latent_space(parsed.notes))
                 ranked = ranked[offset : offset + limit]
             if fast is None:
                 found = len(results) if count else None
@@ -335,7 +372,7 @@ class Archive:
             total = found if count else None
             words = _highlight_words(searcher, q) if snippets else None
             hits = [
-                self._hit(searcher, rank, docnum, score, words)
+                self._hit(stored, rank, docnum, score, words)
                 for rank, (docnum, score) in enumerate(ranked, start=offset + 1)
             ]
             suggestion = None
@@ -370,17 +407,21 @@ class Archive:
     def count(self, text: str, filters: Filters | None = None) -> int:
         return self.search(text, filters, limit=0, snippets=False).total or 0
 
-    def _hit(self, searcher, rank: int, docnum: int, score: float, words: frozenset[str] | None) -> Hit:
-        """A Hit for a document; with snippets when given the words to highlight."""
-        stored = searcher.stored_fields(docnum)
+    def _hit(
+        self, read: _Stored, rank: int, docnum: int, score: float, words: frozenset[str] | None, lead: bool = False
+    ) -> Hit:
+        """A Hit for a document; with snippets when given the words to highlight, or its opening with lead."""
+        stored = read[docnum]
         snippet, spans = "", []
         if words is not None:
             fragments = _highlights(stored.get("body", ""), words, 2)
-            fragments = fragments or _highlights(stored.get("title", ""), words, 1)
+            fragments = fragments or _highlights(_opening(stored.get("title", "")), words, 1)
             if fragments:
                 snippet, spans = _join_fragments(fragments)
             else:
                 snippet = _lead(stored.get("body", ""))
+        elif lead:
+            snippet = _lead(stored.get("body", ""))
         return Hit(
             rank=rank,
             score=float(score),
@@ -406,8 +447,10 @@ class Archive:
         reader = searcher.reader()
         changed = False
         out = []
-        for word in re.findall(r"\w+|\W+", text[:500]):
-            if not word[0].isalnum() or word.upper() in ("AND", "OR", "NOT") or len(word) < 3:
+        pieces = re.findall(r"\w+|\W+", text[:500])
+        for at, word in enumerate(pieces):
+            field_name = at + 1 < len(pieces) and pieces[at + 1].startswith(":")  # `published:` is no typo
+            if not word[0].isalnum() or word.upper() in ("AND", "OR", "NOT") or len(word) < 3 or field_name:
                 out.append(word)
                 continue
             stems = [t.text for t in analyzer(word)]
@@ -439,18 +482,17 @@ class Archive:
             docnum = searcher.document_number(id=article_id)
             if docnum is None:
                 raise ArticleNotFoundError(article_id)
-            results = searcher.more_like(docnum, "body", top=limit + 1, numterms=12)
+            stored = _Stored(searcher)
+            # Whoosh would stem the whole stored body for its key terms; its opening is enough.
+            body = stored[docnum].get("body", "")
+            results = searcher.more_like(docnum, "body", text=body or None, top=limit + 1, numterms=12)
             hits = []
             for hit in results:
                 if hit.docnum == docnum:
                     continue
                 if len(hits) == limit:
                     break
-                hits.append(self._hit(searcher, len(hits) + 1, hit.docnum, hit.score or 0.0, None))
-            if snippets:
-                for item in hits:
-                    stored = searcher.document(id=item.id) or {}
-                    item.snippet = _lead(stored.get("body", ""))
+                hits.append(self._hit(stored, len(hits) + 1, hit.docnum, hit.score or 0.0, None, lead=snippets))
         return SearchResult(hits, len(hits))
 
     @_survives_rebuilds
@@ -523,7 +565,7 @@ def _highlights(text: str, words: frozenset[str], top: int) -> list:
 
 
 def _rerank_with_feedback(
-    searcher, q: wq.Query, ranked: list[tuple[int, float]], space=None
+    stored: _Stored, q: wq.Query, ranked: list[tuple[int, float]], space=None
 ) -> list[tuple[int, float]]:
     """Pseudo-relevance feedback (RM3) over the first pass's top RERANK_DEPTH articles
     (the candidates); any further ones follow them in the first pass's order.
@@ -535,18 +577,24 @@ def _rerank_with_feedback(
     The candidates' words come from analysing their stored text again rather than from the
     postings: fifty short texts cost the same in any archive, while looking fifty
     articles up in the postings of common words reads more blocks the bigger the archive.
+    Only the first READ_CHARS of a title and of a body are read, so long ones cost no more.
     """
     typed = sum(1 for fieldname, _ in q.iter_all_terms() if fieldname == "body")
     if not typed:
         return ranked
+    searcher = stored.searcher
     candidates, rest = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
-    stored = {docnum: searcher.stored_fields(docnum) for docnum, _ in candidates}
-    counts = {d: stem_counts(f"{f.get('title', '')}{TITLE_END}{f.get('body', '')}") for d, f in stored.items()}
+    counts, cut = {}, {}
+    for docnum, _ in candidates:
+        fields = stored[docnum]
+        counts[docnum] = stem_counts(f"{_opening(fields.get('title', ''))}{TITLE_END}{fields.get('body', '')}")
+        if docnum in stored.cut:
+            cut[docnum] = sum(counts[docnum][0].values()) + sum(counts[docnum][1].values())
     words = {docnum: weighted(title, body) for docnum, (title, body) in counts.items()}  # as the index weighs them
     terms = _feedback_terms(searcher, [(words[d], score) for d, score in candidates[:FEEDBACK_DOCS]])
     if not terms:
         return ranked
-    extra = _bm25_scores(searcher, terms, words)
+    extra = _bm25_scores(searcher, terms, words, cut)
     own = QUERY_SHARE / typed
     rescored = [(d, own * s + (1 - QUERY_SHARE) * extra.get(d, 0.0)) for d, s in candidates]
     if space is not None:
@@ -634,14 +682,20 @@ def _feedback_terms(searcher, top: list[tuple[dict[str, float], float]]) -> list
     return [(term, w / total) for term, w in chosen] if total else []
 
 
-def _bm25_scores(searcher, terms: list[tuple[str, float]], words: dict[int, dict[str, float]]) -> dict[int, float]:
-    """Weighted BM25 of the terms in the body field, for the given articles' words."""
+def _bm25_scores(
+    searcher, terms: list[tuple[str, float]], words: dict[int, dict[str, float]], cut: dict[int, int] | None = None
+) -> dict[int, float]:
+    """Weighted BM25 of the terms in the body field, for the given articles' words.
+
+    `cut` holds the number of words read of the articles only partly read: their length is
+    that of what was read, as their words' counts are."""
     reader = searcher.reader()
     avgfl = searcher.avg_field_length("body") or 1.0
     idf = {term: searcher.idf("body", term) for term, _ in terms}
+    cut = cut or {}
     scores: dict[int, float] = {}
     for docnum, counts in words.items():
-        length = reader.doc_field_length(docnum, "body", 0)
+        length = cut.get(docnum) or reader.doc_field_length(docnum, "body", 0)
         scores[docnum] = sum(
             weight * scoring.bm25(idf[term], counts[term], length, avgfl, B, K1)
             for term, weight in terms

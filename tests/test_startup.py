@@ -30,8 +30,14 @@ def test_rich_is_loaded_for_rich_output(sample_index):
 
 
 def test_urllib_request_still_works_after_import():
+    """As in a plain install, where nothing has imported urllib before archive_search (an
+    editable install's path finder imports it at start-up, which hid the bug): the stand-in
+    was then never bound in its package, and urllib.request.Request raised AttributeError."""
     code = (
-        "import archive_search, whoosh.compat, urllib.request, sys\n"
+        "import sys\n"
+        "for name in [m for m in sys.modules if m == 'urllib' or m.startswith('urllib.')]:\n"
+        "    del sys.modules[name]\n"
+        "import archive_search, whoosh.compat, urllib.request\n"
         "print(urllib.request.Request('http://example.invalid/').full_url)\n"
         "from urllib.request import urlopen\n"
         "print(callable(urlopen))\n"
@@ -39,6 +45,16 @@ def test_urllib_request_still_works_after_import():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["http://example.invalid/", "True"]
+
+
+def test_deferred_whoosh_modules_are_reachable_from_their_package():
+    """`import whoosh.lang.porter` found the stand-in in sys.modules and so imported neither
+    whoosh.lang nor bound porter in it: whoosh.lang.porter raised AttributeError."""
+    use = "import whoosh.lang.porter, whoosh.lang.morph_en\nprint(whoosh.lang.porter.stem('generalizations'))\n"
+    deferred = subprocess.run([sys.executable, "-c", "import archive_search\n" + use], capture_output=True, text=True)
+    plain = subprocess.run([sys.executable, "-c", use], capture_output=True, text=True)
+    assert deferred.returncode == 0 and plain.returncode == 0, deferred.stderr + plain.stderr
+    assert deferred.stdout == plain.stdout != ""
 
 
 def test_deferred_whoosh_modules_load_on_first_use():
