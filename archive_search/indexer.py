@@ -545,7 +545,13 @@ class _Session:
         """JSON Lines on stdin: no file to track, so an article replaces the one an earlier
         run read from stdin under its id. Within one stream an id is used once: a later
         record reusing it gets a suffix and a warning, as a second file's article would."""
-        for item in parse_jsonl_lines(_stream_lines(stream), STDIN_PATH):
+        try:
+            self._index_records(parse_jsonl_lines(_stream_lines(stream), STDIN_PATH))
+        except InputError as exc:  # what was read before stays indexed
+            self.indexer._problem(self.stats, Problem(exc.path, exc.reason))
+
+    def _index_records(self, records: Iterable[Article | Problem]) -> None:
+        for item in records:
             if not isinstance(item, Article):
                 self.indexer._problem(self.stats, item)
                 continue
@@ -683,13 +689,22 @@ def _stream_lines(stream: BinaryIO) -> Iterator[str]:
     """The stream's lines, decoded (a bad byte becomes U+FFFD); an over-long line is cut
     at _MAX_LINE_BYTES, still over the readers' limit, so they report it."""
     while True:
-        line = stream.readline(_MAX_LINE_BYTES)
+        line = _read_line(stream)
         if not line:
             return
         if len(line) == _MAX_LINE_BYTES and not line.endswith(b"\n"):
-            while (rest := stream.readline(_MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+            while (rest := _read_line(stream)) and not rest.endswith(b"\n"):
                 pass
         yield line.decode("utf-8", errors="replace")
+
+
+def _read_line(stream: BinaryIO) -> bytes:
+    """A line of standard input; one that cannot be read is the input's fault, not the index's."""
+    try:
+        return stream.readline(_MAX_LINE_BYTES)
+    except (OSError, ValueError) as exc:  # ValueError: the stream is closed
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "it is closed"
+        raise InputError(STDIN_PATH, f"cannot read standard input ({reason})") from None
 
 
 def _shown(problem: Problem, display: str) -> Problem:

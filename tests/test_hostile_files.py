@@ -373,3 +373,14 @@ def test_a_gigantic_line_on_stdin_is_refused_in_bounded_memory(tmp_path):
     assert status == 2 and "<stdin>:1: line is" in stderr and "over the" in stderr, stderr
     assert peak_kb < 400 * 1024  # the line is 120 MB
     assert ids(index) == ["after"]
+
+
+@posix_only
+def test_index_with_standard_input_closed_is_an_input_error_not_the_indexes(tmp_path):
+    index = tmp_path / "index"
+    command = f"exec {sys.executable} -m archive_search index - --index {index} <&-"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60)
+    assert_no_traceback(result.stderr)
+    assert result.returncode == 2
+    assert "<stdin>: cannot read standard input" in result.stderr
+    assert "check that the directory is writable" not in result.stderr

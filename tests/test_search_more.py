@@ -151,7 +151,9 @@ def test_arbitrary_query_text(sample_index, text):
     previous = cli.terminal
     cli.terminal = Terminal(stdout_tty=False, stderr_tty=False, env={})
     try:
-        result = CliRunner().invoke(cli.app, ["search", text, "--index", str(sample_index), "--format", "json"])
+        # After "--", as the help says: a query starting with "-" is not an option.
+        args = ["search", "--index", str(sample_index), "--format", "json", "--", text]
+        result = CliRunner().invoke(cli.app, args)
     finally:
         cli.terminal = previous
     assert result.exit_code in (0, 1, 2), result.output
