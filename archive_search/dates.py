@@ -28,8 +28,10 @@ _MONTHS = {
 }
 
 # "August 16, 2017 2:58pm", "Aug. 16, 2017, 2:58 p.m.", "August 16, 2017"
+# The month is a whole word of at most nine letters: an open-ended "[A-Za-z]+" tried from
+# every letter of a long run of letters made the search quadratic.
 _US_DATE = re.compile(
-    r"(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
+    r"(?<![A-Za-z])(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
     r"(?:,?\s+(?:at\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<ampm>[ap])\.?m\.?)?",
     re.IGNORECASE | re.ASCII,
 )
@@ -46,6 +48,22 @@ def _aware(moment: datetime, tz: tzinfo) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
+def in_range(moment: datetime | None) -> datetime | None:
+    """The moment if it has a UTC equivalent inside datetime's range, else None.
+
+    "9999-12-31T23:59:59-05:00" and "0001-01-01T00:00+05:00" are valid datetimes whose UTC
+    time is not (the index stores UTC): such dates are treated as no date, not clamped,
+    so that a date shown is always the one the file gave.
+    """
+    if moment is None:
+        return None
+    try:
+        moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return None
+    return moment
+
+
 def parse_us_date(text: str, tz: tzinfo = timezone.utc) -> datetime | None:
     """Parse 'Month D, YYYY h:mmam' as printed in DNAinfo bylines."""
     match = _US_DATE.search(text)
@@ -60,7 +78,7 @@ def parse_us_date(text: str, tz: tzinfo = timezone.utc) -> datetime | None:
         if match["ampm"].lower() == "p":
             hour += 12
     try:
-        return datetime(int(match["year"]), month, int(match["day"]), hour, minute, tzinfo=tz)
+        return in_range(datetime(int(match["year"]), month, int(match["day"]), hour, minute, tzinfo=tz))
     except ValueError:
         return None
 
@@ -98,17 +116,29 @@ def _parse_iso(text: str) -> datetime | None:
 
 
 def parse_datetime(value: object, tz: tzinfo = timezone.utc) -> datetime | None:
-    """Best-effort parse of a date value from a record: ISO 8601, RFC 2822, US prose, epoch."""
+    """Best-effort parse of a date value from a record: ISO 8601, RFC 2822, US prose, epoch.
+
+    None for anything else, including dates whose UTC time is out of range (see in_range).
+    """
+    return in_range(_parse_any(value, tz))
+
+
+def _epoch(value: float) -> datetime | None:
+    """Epoch seconds, or milliseconds when the number is too big for seconds."""
+    try:
+        seconds = value / 1000 if abs(value) > 1e11 else value  # 10**400 / 1000 overflows a float
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _parse_any(value: object, tz: tzinfo) -> datetime | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, datetime):
         return _aware(value, tz)
     if isinstance(value, (int, float)):
-        seconds = value / 1000 if abs(value) > 1e11 else value  # epoch milliseconds
-        try:
-            return datetime.fromtimestamp(seconds, tz=timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None
+        return _epoch(value)
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -118,7 +148,7 @@ def parse_datetime(value: object, tz: tzinfo = timezone.utc) -> datetime | None:
         moment = _parse_iso(text)
         return _aware(moment, tz) if moment else None
     if text.isascii() and text.isdigit():  # str.isdigit() is also true for '²'
-        return parse_datetime(int(text), tz)
+        return _epoch(int(text))
     from email.utils import parsedate_to_datetime  # here: the email package costs ~4 ms a start
 
     try:
@@ -142,9 +172,11 @@ def parse_date_bound(text: str, *, end: bool = False) -> datetime:
     text = text.strip()
     match = _PARTIAL.match(text)
     if not match:
-        moment = _parse_iso(text)
+        moment = _parse_iso(text) if len(text) <= 100 else None
         if moment is None:
-            raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+            raise ValueError(f"not a date: {text[:40]!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+        if in_range(_aware(moment, timezone.utc)) is None:
+            raise ValueError(f"date out of range: {text!r} (its UTC time is before year 1 or after 9999)")
         return _aware(moment, timezone.utc)
     year, month, day = int(match[1]), int(match[2] or 1), int(match[3] or 1)
     start = datetime(year, month, day, tzinfo=timezone.utc)  # ValueError on 2017-13

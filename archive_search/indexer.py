@@ -134,7 +134,7 @@ def _walk(root: str, problems: list[Problem], stats: IndexStats | None, follow: 
 
 
 def _kind(entry: os.DirEntry, follow: bool) -> str:
-    """"dir", "file", "link" (not followed) or "special" for a directory entry."""
+    """What a directory entry is: "dir", "file", "link" (not followed) or "special"."""
     try:
         if entry.is_symlink() and not follow:
             return "link"

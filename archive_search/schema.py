@@ -6,7 +6,7 @@ import pickle
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import timezone
+from datetime import datetime, timezone
 
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
@@ -253,8 +253,24 @@ def build_schema() -> Schema:
     )
 
 
+def _utc_naive(moment: datetime | None) -> datetime | None:
+    """The moment as naive UTC (what Whoosh indexes), or None if that is outside datetime's range."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
 def document_fields(article: Article, filesig: str | None) -> dict:
-    """The Whoosh document for an Article."""
+    """The Whoosh document for an Article.
+
+    The readers give only dates with a UTC equivalent; one without (an Article built by
+    other code) is left out rather than failing the document.
+    """
+    published = _utc_naive(article.published)
+    updated = article.updated if _utc_naive(article.updated) else None
     doc = {
         "id": article.id,
         "title": article.title,
@@ -269,11 +285,11 @@ def document_fields(article: Article, filesig: str | None) -> dict:
         "url": article.url,
         "path": article.path,
         "position": article.position,
-        "published_at": article.published.isoformat() if article.published else None,
-        "updated_at": article.updated.isoformat() if article.updated else None,
+        "published_at": article.published.isoformat() if published else None,
+        "updated_at": updated.isoformat() if updated else None,
     }
-    if article.published is not None:
-        doc["published"] = article.published.astimezone(timezone.utc).replace(tzinfo=None)
+    if published is not None:
+        doc["published"] = published
     if filesig:
         doc["filesig"] = filesig
     return doc

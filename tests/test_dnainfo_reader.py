@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import datetime
 
 import pytest
@@ -153,9 +154,13 @@ def test_reader_never_raises_on_arbitrary_text(text):
 
 
 @given(
-    title=st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=80).filter(
-        lambda t: t.strip() and not t.strip().lower().startswith("by ")
-    ),
+    # U+200B is dropped by the reader (clean_text), so a title of it alone would be no title;
+    # markup or JSON in the head makes the file another format ("<REUTERS", "<html", "{").
+    title=st.text(
+        st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\u200b<"),
+        min_size=1,
+        max_size=80,
+    ).filter(lambda t: t.strip() and not t.strip().lower().startswith("by ") and t.strip()[0] not in "{["),
     names=st.lists(st.from_regex(r"[A-Z][a-zà-ÿ]{1,10} [A-Z][a-zà-ÿ]{1,12}", fullmatch=True), min_size=1, max_size=3),
     minute=st.integers(0, 59),
     hour=st.integers(1, 12),
@@ -164,7 +169,9 @@ def test_generated_bylines_round_trip(title, names, minute, hour):
     byline = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     text = f"{title}\n\nBy {byline} |\u00a0March 3, 2015 {hour}:{minute:02d}pm\n\nINWOOD — Body text.\n"
     article = _article(text)
-    assert article.title == " ".join(title.split())
+    # The reader stores text NFC-normalised: U+FB2A (a composition exclusion) comes back as
+    # U+05E9 U+05C1, so the expectation is the NFC form of the title, not the title as typed.
+    assert article.title == " ".join(unicodedata.normalize("NFC", title).split())
     assert article.authors == names
     assert (article.published.hour, article.published.minute) == ((hour % 12) + 12, minute)
     assert article.dateline == "INWOOD"

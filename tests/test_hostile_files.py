@@ -128,9 +128,9 @@ def test_index_into_a_directory_of_other_files_is_refused_and_nothing_is_touched
     (line,) = result.stderr.strip().splitlines()
     assert f"not an archive-search index: {docs} holds other files" in line
     assert "choose an empty or new directory" in line
-    assert _snapshot(docs) == {n.replace("/", os.sep): b for n, b in before.items()} and sorted(os.listdir(docs)) == sorted(
-        ["g2_photos", "g7_taxes.txt", "_g3_backup", "g4.tmp", "_g5_1.toc"]
-    )  # not even a lock file was written
+    assert _snapshot(docs) == {n.replace("/", os.sep): b for n, b in before.items()}
+    expected = ["g2_photos", "g7_taxes.txt", "_g3_backup", "g4.tmp", "_g5_1.toc"]
+    assert sorted(os.listdir(docs)) == sorted(expected)  # not even a lock file was written
 
 
 def test_files_dropped_into_an_index_directory_survive_updates_and_rebuilds(tmp_path):
@@ -360,7 +360,7 @@ def test_a_gigantic_line_on_stdin_is_refused_in_bounded_memory(tmp_path):
         "import json, resource, subprocess, sys\n"
         "good = json.dumps({'id': 'after', 'title': 'Rent', 'body': 'rent rose'}).encode()\n"
         "proc = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stderr=subprocess.PIPE)\n"
-        "proc.stdin.write(b'{\"title\": \"x\", \"body\": \"'); chunk = b'word ' * 200_000\n"
+        'proc.stdin.write(b\'{"title": "x", "body": "\'); chunk = b\'word \' * 200_000\n'
         "for _ in range(120): proc.stdin.write(chunk)\n"
         "proc.stdin.write(b'\"}\\n' + good + b'\\n'); proc.stdin.close()\n"
         "err = proc.stderr.read().decode(); proc.wait()\n"

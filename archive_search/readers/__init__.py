@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from ..articles import Article
 from ..errors import InputError
 from . import dnainfo, html, jsonrecords, reuters
-from .common import MAX_ARTICLE_CHARS, MAX_FILE_BYTES, Problem, decode
+from .common import MAX_ARTICLE_CHARS, MAX_FILE_BYTES, Problem, decode, decode_head, too_long, without_surrogates
 from .sniff import sniff_format
 
 __all__ = [
@@ -38,12 +38,10 @@ def parse_bytes(data: bytes, path: str) -> Iterator[Article | Problem]:
     """Yield the articles in one file's bytes (and Problems met on the way)."""
     if len(data) > MAX_FILE_BYTES:
         raise InputError(path, f"file is larger than the {MAX_FILE_BYTES // 2**20} MiB limit")
-    if len(data) > 4 * MAX_ARTICLE_CHARS:
-        # One-article formats this big are refused from a look at the head, before the
-        # whole file is decoded (a 200 MB single-line "article" would cost seconds and GBs).
-        head = data[: 2**20].decode("utf-8", "replace")
-        if sniff_format(path, head) == "dnainfo":
-            raise InputError(path, f"file is {len(data):,} bytes, too big for one article; skipped")
+    # One-article formats this big are refused from a look at the head, before the
+    # whole file is decoded (a 200 MB single-line "article" would cost seconds and GBs).
+    if len(data) > 4 * MAX_ARTICLE_CHARS and sniff_format(path, decode_head(data, 2**20)) == "dnainfo":
+        raise InputError(path, f"file is {len(data):,} bytes, too big for one article; skipped")
     text, warning = decode(data, path)
     if warning:
         yield warning
@@ -51,7 +49,7 @@ def parse_bytes(data: bytes, path: str) -> Iterator[Article | Problem]:
         raise InputError(path, "empty file")
     fmt = sniff_format(path, text)
     if fmt == "dnainfo" and len(text) > MAX_ARTICLE_CHARS:  # one article a file: refuse before parsing
-        raise InputError(path, _too_long(len(text)))
+        raise InputError(path, too_long(len(text)))
     yield from _bounded(FORMATS[fmt](text, path), path)
 
 
@@ -60,15 +58,28 @@ def parse_jsonl_lines(lines: Iterable[str], path: str) -> Iterator[Article | Pro
     return _bounded(jsonrecords.parse_jsonl_lines(lines, path), path)
 
 
-def _too_long(chars: int) -> str:
-    return f"article is {chars:,} characters, over the {MAX_ARTICLE_CHARS:,}-character limit; skipped"
-
-
 def _bounded(items: Iterable[Article | Problem], path: str) -> Iterator[Article | Problem]:
-    """Articles over MAX_ARTICLE_CHARS become Problems."""
+    """Articles over MAX_ARTICLE_CHARS become Problems; no string a reader gives holds a
+    lone surrogate (the index and JSON output encode to UTF-8 and would fail on one)."""
     for item in items:
         if isinstance(item, Article) and len(item.title) + len(item.body) > MAX_ARTICLE_CHARS:
-            line = item.position if isinstance(item.position, int) else None
-            yield Problem(path, _too_long(len(item.title) + len(item.body)), line)
+            record = item.position or None
+            yield Problem(path, too_long(len(item.title) + len(item.body)), record=record)
+        elif isinstance(item, Article):
+            yield _encodable(item)
         else:
+            item.reason = without_surrogates(item.reason)
             yield item
+
+
+_TEXT_FIELDS = ("id", "title", "body", "dateline", "source", "url", "path")
+
+
+def _encodable(article: Article) -> Article:
+    """The article with any lone surrogate in its strings replaced (the readers clean their
+    text; this is the last line of defence)."""
+    for name in _TEXT_FIELDS:
+        setattr(article, name, without_surrogates(getattr(article, name)))
+    article.authors = [without_surrogates(a) for a in article.authors]
+    article.tags = [without_surrogates(t) for t in article.tags]
+    return article

@@ -27,7 +27,6 @@ from .common import Problem, clean_text, file_stem, paragraphs, split_authors, s
 
 FORMAT = "dnainfo"
 
-_BYLINE = re.compile(r"^\s*By\s+(?P<names>[^|]+?)\s*\|\s*(?P<dates>.+)$", re.IGNORECASE)
 _UPDATED = re.compile(r"\bUpdated\s+(?:on\s+)?", re.IGNORECASE)
 _BANNER = re.compile(r"DNAinfo archives|press release", re.IGNORECASE)
 
@@ -105,10 +104,26 @@ def _site(path: str, dateline: str) -> tuple[str, tzinfo]:
     return "DNAinfo New York", NEW_YORK
 
 
+def split_byline(line: str) -> tuple[str, str] | None:
+    """'By A and B | date[ | Updated on date]' -> ('A and B', 'date...'); None if not a byline.
+
+    String operations, not a regular expression: a line of "By" and thousands of spaces
+    with no "|" made the old pattern backtrack cubically.
+    """
+    text = line.lstrip()
+    if text[:2].lower() != "by" or not text[2:3].isspace():
+        return None
+    names, bar, dates = text[2:].partition("|")
+    # As before: at least one character of names after the space, and a date after the bar.
+    if not bar or len(names) < 2 or not dates:
+        return None
+    return names.strip(), dates.lstrip() or dates
+
+
 def parse(text: str, path: str) -> Iterator[Article | Problem]:
     """Yield the one article in a DNAinfo archive text file."""
     lines = clean_text(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
-    byline_at = next((i for i, line in enumerate(lines[:40]) if _BYLINE.match(line)), None)
+    byline_at = next((i for i, line in enumerate(lines[:40]) if split_byline(line)), None)
     if byline_at is None:
         head, rest, byline = _head_without_byline(lines)
     else:
@@ -125,14 +140,17 @@ def parse(text: str, path: str) -> Iterator[Article | Problem]:
     published = updated = None
     source, tz = _site(path, dateline)
     if byline:
-        match = _BYLINE.match(byline)
-        authors = split_authors(match["names"])
-        dates = _UPDATED.split(match["dates"], maxsplit=1)
+        names, when = split_byline(byline) or ("", "")
+        authors = split_authors(names)
+        dates = _UPDATED.split(when, maxsplit=1)
         published = parse_us_date(dates[0], tz)
         updated = parse_us_date(dates[1], tz) if len(dates) > 1 else None
     if not title and not paras:
         yield Problem(path, "no title or text found in this DNAinfo-style text file")
         return
+    if byline and published is None and _looks_dated(dates[0]):
+        shown = squash(dates[0])[:60]
+        yield Problem(path, f"byline date {shown!r} is not a date in range; indexed without it", warning=True)
     yield Article(
         id=file_stem(path),
         title=title,
@@ -144,6 +162,16 @@ def parse(text: str, path: str) -> Iterator[Article | Problem]:
         source=source,
         path=path,
     )
+
+
+def _looks_dated(text: str) -> bool:
+    """Whether a byline's date part has a four-digit run (a year): then a failed parse is worth a word."""
+    digits = 0
+    for ch in text[:200]:
+        digits = digits + 1 if "0" <= ch <= "9" else 0
+        if digits == 4:
+            return True
+    return False
 
 
 def _head_without_byline(lines: list[str]) -> tuple[list[str], list[str], str]:

@@ -1,4 +1,10 @@
-"""Reuters-21578 SGML: many <REUTERS> stories per file (see the collection's README.txt)."""
+"""Reuters-21578 SGML: many <REUTERS> stories per file (see the collection's README.txt).
+
+The file is read in one pass: each story runs from its <REUTERS> tag to the first
+</REUTERS> before the next story's tag. A story whose closing tag is missing or misspelt
+runs to the next story's tag (with a warning); the last story of a file that ends
+without its closing tag is taken as truncated and skipped (reported).
+"""
 
 from __future__ import annotations
 
@@ -12,27 +18,55 @@ from .common import Problem, clean_text, squash
 
 FORMAT = "reuters"
 
-_STORY = re.compile(r"<REUTERS\b(?P<attrs>[^>]*)>(?P<inner>.*?)</REUTERS>", re.S | re.I)
-_ATTR = re.compile(r'(\w+)="([^"]*)"')
-_SIGNATURE = re.compile(r"\s*\bReuter\s*$", re.I)
+# Attributes stop at "<" as well as ">": "[^>]*" from each of many unclosed tags would
+# rescan the rest of the file from every one of them.
+_OPEN = re.compile(r"<REUTERS\b(?P<attrs>[^<>]*)>", re.I)
+_CLOSE = re.compile(r"</REUTERS>", re.I)
+# A name starts only where a word starts: tried from inside a long word, "\w+" rescanned
+# the rest of it from every one of its characters.
+_ATTR = re.compile(r'(?<!\w)(\w+)="([^"]*)"')
+_TAGS = re.compile(r"<[^<>]+>")
 
 
 def _element(inner: str, tag: str) -> str:
-    match = re.search(rf"<{tag}\b[^>]*>(.*?)</{tag}>", inner, re.S | re.I)
-    return match.group(1) if match else ""
+    """The text of the first <tag ...>...</tag>; '' if there is none (or it is not closed)."""
+    opening = re.compile(rf"<{tag}\b[^<>]*>", re.I).search(inner)
+    if not opening:
+        return ""
+    closing = re.compile(rf"</{tag}>", re.I).search(inner, opening.end())
+    return inner[opening.end() : closing.start()] if closing else ""
 
 
 def _items(inner: str, tag: str) -> list[str]:
-    return re.findall(r"<D>(.*?)</D>", _element(inner, tag), re.S)
+    """The <D>...</D> items of an element such as <TOPICS>."""
+    element, found, start = _element(inner, tag), [], 0
+    while (opening := element.find("<D>", start)) >= 0:
+        closing = element.find("</D>", opening + 3)
+        if closing < 0:
+            break
+        found.append(element[opening + 3 : closing])
+        start = closing + 4
+    return found
 
 
 def _unescape(text: str) -> str:
     return clean_text(html.unescape(text))
 
 
+def _without_signature(text: str) -> str:
+    """Drop the wire's closing 'Reuter' (a whole word) and the white space around it."""
+    stripped = text.rstrip()
+    before = stripped[:-6]
+    if stripped[-6:].lower() == "reuter" and not (before[-1:].isalnum() or before[-1:] == "_"):
+        return before.rstrip()
+    return text
+
+
 def _body(raw: str) -> str:
     """Re-flow the wire copy: paragraphs start with an indent, lines wrap at ~70 columns."""
-    raw = _SIGNATURE.sub("", _unescape(raw).replace("\r\n", "\n"))
+    raw = _without_signature(_unescape(raw).replace("\r\n", "\n"))
+    # Linear: each alternative starts only at a newline, and a failed try scans no further
+    # than the run of white space after that newline.
     paras = re.split(r"\n(?=\s{2,}\S)|\n\s*\n", raw)
     return "\n\n".join(p for p in (squash(part) for part in paras) if p)
 
@@ -44,43 +78,65 @@ def _dateline(raw: str) -> str:
     return place.strip(" ,").upper()
 
 
+def _stories(text: str) -> Iterator[tuple[int, str, str, bool | None]]:
+    """(offset, attributes, inner text, closed) for each story; closed is None for a story
+    cut off by the end of the file, False for one that runs into the next story's tag."""
+    openings = _OPEN.finditer(text)
+    current = next(openings, None)
+    while current is not None:
+        following = next(openings, None)
+        limit = following.start() if following else len(text)
+        closing = _CLOSE.search(text, current.end(), limit)
+        if closing:
+            yield current.start(), current["attrs"], text[current.end() : closing.start()], True
+        else:
+            yield current.start(), current["attrs"], text[current.end() : limit], False if following else None
+        current = following
+
+
 def parse(text: str, path: str) -> Iterator[Article | Problem]:
     """Yield every story in a Reuters-21578 .sgm file."""
     found = False
     line, counted_to = 1, 0
-    for position, match in enumerate(_STORY.finditer(text), start=1):
+    for position, (offset, raw_attrs, inner, closed) in enumerate(_stories(text), start=1):
+        line += text.count("\n", counted_to, offset)
+        counted_to = offset
+        attrs = dict(_ATTR.findall(raw_attrs))
+        newid = squash(clean_text(attrs.get("NEWID", "")))[:40]
+        if closed is None:
+            if found:
+                yield Problem(path, f"the file ends inside story NEWID={newid or '?'} (truncated?); skipped", line=line)
+            break
         found = True
-        line += text.count("\n", counted_to, match.start())
-        counted_to = match.start()
-        attrs = dict(_ATTR.findall(match["attrs"]))
-        inner = match["inner"]
-        text_el = _element(inner, "TEXT")
-        title = squash(_unescape(_element(text_el, "TITLE")))
-        body_raw = _element(text_el, "BODY")
-        if not body_raw and not title:
-            # TYPE="UNPROC": the story is the bare text.
-            body_raw = re.sub(r"<[^>]+>", " ", text_el)
-        body = _body(body_raw)
-        if not title and not body:
-            # The wire did send empty stories; keep them (id, date) so the archive stays complete.
-            yield Problem(
-                path,
-                f"story NEWID={attrs.get('NEWID', '?')} is empty; indexed with its metadata only",
-                line=line,
-                warning=True,
-            )
-        newid = attrs.get("NEWID") or str(position)
-        tags = [squash(_unescape(t)) for t in _items(inner, "TOPICS") + _items(inner, "PLACES")]
-        yield Article(
-            id=f"reuters-{newid}",
-            title=title,
-            body=body,
-            published=parse_reuters_date(_element(inner, "DATE")),
-            dateline=_dateline(_element(text_el, "DATELINE")),
-            source="Reuters",
-            tags=list(dict.fromkeys(t for t in tags if t)),
-            path=path,
-            position=position,
-        )
+        if closed is False:
+            reason = f"story NEWID={newid or '?'} has no </REUTERS> tag; read up to the next story"
+            yield Problem(path, reason, line=line, warning=True)
+        yield from _story(inner, newid, position, line, path)
     if not found:
         yield Problem(path, "no <REUTERS> stories found in this SGML file (truncated?)")
+
+
+def _story(inner: str, newid: str, position: int, line: int, path: str) -> Iterator[Article | Problem]:
+    text_el = _element(inner, "TEXT")
+    title = squash(_unescape(_element(text_el, "TITLE")))
+    body_raw = _element(text_el, "BODY")
+    if not body_raw and not title:
+        # TYPE="UNPROC": the story is the bare text.
+        body_raw = _TAGS.sub(" ", text_el)
+    body = _body(body_raw)
+    if not title and not body:
+        # The wire did send empty stories; keep them (id, date) so the archive stays complete.
+        reason = f"story NEWID={newid or '?'} is empty; indexed with its metadata only"
+        yield Problem(path, reason, line=line, warning=True)
+    tags = [squash(_unescape(t)) for t in _items(inner, "TOPICS") + _items(inner, "PLACES")]
+    yield Article(
+        id=f"reuters-{newid or position}",
+        title=title,
+        body=body,
+        published=parse_reuters_date(_element(inner, "DATE")),
+        dateline=_dateline(_element(text_el, "DATELINE")),
+        source="Reuters",
+        tags=list(dict.fromkeys(t for t in tags if t)),
+        path=path,
+        position=position,
+    )

@@ -32,8 +32,7 @@ IGNORED_EXTENSIONS = frozenset(
 # Only these names exactly (any case), bare or with a documentation extension: an article
 # file may well be called "license-plate-readers.txt" or "authors-guild-strike.txt".
 IGNORED_STEMS = frozenset(
-    "readme license licence copying changelog changes notice authors contributors "
-    "contributing manifest".split()
+    "readme license licence copying changelog changes notice authors contributors contributing manifest".split()
 )
 IGNORED_STEM_EXTENSIONS = frozenset(("", ".md", ".txt", ".rst", ".markdown", ".in"))
 
