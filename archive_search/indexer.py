@@ -604,11 +604,9 @@ class _Session:
         while self._owner(candidate) not in (None, article.path) or hash(candidate) in self.stream_ids:
             salt += "#"
             candidate = f"{article.id}-{short_hash(salt)}"
-        where = f"{display}:{article.position}" if article.position else display
-        self.indexer._problem(
-            self.stats,
-            Problem(where, f"id {article.id!r} is already used by {owner}; indexed as {candidate!r}", warning=True),
-        )
+        # The position is a record's number in its file (a story's, an array item's, a line's).
+        reason = f"id {article.id!r} is already used by {owner}; indexed as {candidate!r}"
+        self.indexer._problem(self.stats, Problem(display, reason, warning=True, record=article.position or None))
         return candidate
 
     def _maybe_commit(self) -> None:

@@ -384,3 +384,23 @@ def test_index_with_standard_input_closed_is_an_input_error_not_the_indexes(tmp_
     assert result.returncode == 2
     assert "<stdin>: cannot read standard input" in result.stderr
     assert "check that the directory is writable" not in result.stderr
+
+
+def test_an_article_that_mentions_a_reuters_tag_is_not_read_as_sgml(tmp_path):
+    story = STORY.format(title="Wire Archive", n=1) + "\nThe files hold tags such as <REUTERS> and <BODY>.\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "wire-archive.txt").write_text(story, encoding="utf-8")
+    result = index_within(60, str(tmp_path / "a"), "--index", str(tmp_path / "index"))
+    assert result.returncode == 0, result.stderr
+    assert ids(tmp_path / "index") == ["wire-archive"]
+
+
+def test_a_taken_id_in_a_json_array_is_reported_by_its_record_number(tmp_path):
+    (tmp_path / "a").mkdir()
+    records = [{"id": "x", "title": "Rent", "body": "rent"}, {"id": "y", "title": "Rent", "body": "rent"}]
+    (tmp_path / "a" / "one.json").write_text(json.dumps(records[:1]))
+    (tmp_path / "a" / "two.json").write_text(json.dumps([records[1], records[0]]))
+    result = index_within(60, str(tmp_path / "a"), "--index", str(tmp_path / "index"))
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if "is already used by" in line]
+    assert "two.json: record 2: id 'x' is already used by" in line

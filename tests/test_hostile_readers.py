@@ -416,7 +416,7 @@ def _real_pages():
 
 
 def test_real_pages_are_far_from_the_depth_limit():
-    from archive_search.readers.html import MAX_HTML_DEPTH, tree_shape
+    from archive_search.readers.htmlshape import MAX_HTML_DEPTH, tree_shape
 
     need_shared(SHARED / "extraction" / "pages")
     for page in _real_pages():
@@ -461,7 +461,7 @@ def _lexbor_depth(page: str) -> int:
 @given(st.lists(_token, min_size=1, max_size=10))
 def test_depth_estimate_keeps_up_with_the_parser(unit):
     # Repeated, a pattern the estimate misjudged would grow the real tree without the estimate.
-    from archive_search.readers.html import tree_shape
+    from archive_search.readers.htmlshape import tree_shape
 
     page = "<html><body>" + "".join(unit) * 200
     estimate, _, _ = tree_shape(page)

@@ -50,7 +50,8 @@ def sniff_format(path: str, text: str) -> str:
     """Return the name of the reader for this file: dnainfo, json, jsonl, html or reuters."""
     head = text[:4096].lstrip("\ufeff \t\r\n")
     ext = os.path.splitext(path)[1].lower()
-    if "<REUTERS" in head[:2048] or head.startswith("<!DOCTYPE lewis"):
+    # A story element opening a line: an article that only mentions "<REUTERS" is not SGML.
+    if head.startswith(("<REUTERS", "<!DOCTYPE lewis")) or "\n<REUTERS" in head[:2048]:
         return "reuters"
     if head[:1] in ("{", "["):
         if ext in (".jsonl", ".ndjson", ".jsonlines"):
