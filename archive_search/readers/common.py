@@ -144,7 +144,9 @@ def decode(data: bytes, path: str) -> tuple[str, Problem | None]:
     if _mostly_not_utf8(data):
         text = codecs.charmap_decode(data, "strict", _CP1252)[0]
         return text, Problem(path, "not valid UTF-8; decoded as Windows-1252 instead", line=line, warning=True)
-    text = data.decode("utf-8", _REPAIR)
+    # surrogateescape turns each invalid byte b into U+DC00+b, and only those: mapped back
+    # through Windows-1252, a stray byte damages only itself.
+    text = data.decode("utf-8", "surrogateescape").translate(_ESCAPED_CP1252)
     reason = "not valid UTF-8; the invalid bytes (the first on this line) were read as Windows-1252"
     return text, Problem(path, reason, line=line, warning=True)
 
@@ -166,18 +168,7 @@ def _decode_wide(data: bytes, codec: str, path: str) -> tuple[str, Problem | Non
 # Windows-1252 leaves five bytes undefined: those map through Latin-1 (to C1 controls,
 # which clean_text drops), so that this table decodes any byte.
 _CP1252 = "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in range(256))
-_REPAIR = "archive-search-cp1252"
-
-
-def _repair_bytes(exc: UnicodeError) -> tuple[str, int]:
-    """Error handler: each byte of an invalid UTF-8 sequence is read as Windows-1252."""
-    if not isinstance(exc, UnicodeDecodeError):
-        raise exc
-    bad = exc.object[exc.start : exc.end]
-    return "".join(_CP1252[b] for b in bad), exc.end
-
-
-codecs.register_error(_REPAIR, _repair_bytes)
+_ESCAPED_CP1252 = {0xDC00 + b: _CP1252[b] for b in range(0x80, 0x100)}
 
 
 def _mostly_not_utf8(data: bytes, chunk: int = 2**20) -> bool:
