@@ -761,9 +761,7 @@ def _read(path: str, *, follow: bool = False) -> bytes:
         raise InputError(path, "file disappeared before it could be read") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP and not follow:
-            raise InputError(
-                path, "became a symbolic link during the run; not followed (see --follow-symlinks)"
-            ) from None
+            raise InputError(path, _BECAME_LINK) from None
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
 
 

@@ -201,7 +201,6 @@ class IndexDir:
         The name is recorded in the metadata file before any of its files is written."""
         from whoosh.index import create_in
 
-        self.check_usable()
         self.path.mkdir(parents=True, exist_ok=True)
         known = self._generations()
         taken = [int(m[1]) for entry in os.listdir(self.path) if (m := _CLAIMED_NAME.match(entry))]
