@@ -1,3 +1,3 @@
-from archive_search import console_main
+from archive_search._entry import console_main
 
 console_main()

@@ -16,19 +16,11 @@ from typing import Callable, Iterator, List, Optional
 
 import typer
 
-from . import EXIT_INTERRUPTED, __version__, exit_without_teardown
+from . import __version__
+from ._entry import exit_without_teardown
 from .errors import ArchiveSearchError, OutputError
 from .render import ColorMode, OutputFormat, Terminal, escaped
-
-
-class Exit(enum.IntEnum):
-    """Exit statuses, grep-style."""
-
-    OK = 0  # something matched / the run succeeded
-    NO_MATCH = 1  # the search ran and nothing matched (or: unknown id)
-    ERROR = 2  # bad usage, bad input, missing or unreadable index
-    LOCKED = 75  # EX_TEMPFAIL: another indexer holds the lock
-    INTERRUPTED = EXIT_INTERRUPTED  # Ctrl-C (130)
+from .status import ExitStatus, status_for
 
 
 class SortOrder(str, enum.Enum):
@@ -83,10 +75,10 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
             return command(*args, **kwargs)
         except ArchiveSearchError as exc:
             err(f"archive-search: error: {exc}")
-            raise typer.Exit(exc.exit_code) from None
+            raise typer.Exit(status_for(exc)) from None
         except KeyboardInterrupt:
             err("archive-search: interrupted")
-            raise typer.Exit(Exit.INTERRUPTED) from None
+            raise typer.Exit(ExitStatus.INTERRUPTED) from None
         except BrokenPipeError:
             raise typer.Exit(_broken_pipe()) from None
         except (typer.Exit, typer.Abort, SystemExit):
@@ -98,7 +90,7 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
                 f"archive-search: internal error: {type(exc).__name__}: {exc} "
                 "(set ARCHIVE_SEARCH_DEBUG=1 for the traceback, and please report it)"
             )
-            raise typer.Exit(Exit.ERROR) from None
+            raise typer.Exit(ExitStatus.ERROR) from None
 
     return wrapper
 
@@ -133,7 +125,7 @@ def reads_only(command: Callable[..., None]) -> Callable[..., None]:
 def _broken_pipe() -> int:
     """The reader went away (`| head -1`): stop quietly, as grep does."""
     _drop_stdout()
-    return Exit.OK
+    return ExitStatus.OK
 
 
 def _drop_stdout() -> None:
@@ -207,7 +199,7 @@ def index(
 
     Example: archive-search index ~/archives/dnainfo --index ~/dnainfo.idx
     """
-    from .indexer import Indexer
+    from .indexing.indexer import Indexer
     from .store import IndexDir, default_index_dir
 
     index_dir = IndexDir(default_index_dir(index))
@@ -234,17 +226,17 @@ def index(
         follow_symlinks=follow_symlinks,
     )
     try:
-        with progress if progress is not None else _nothing():
+        with progress if progress is not None else contextlib.nullcontext():
             stats = indexer.run(paths)
     except KeyboardInterrupt:
         err(
             f"archive-search: interrupted; the index at {index_dir} is as it was at its last commit. "
             "Run the same command again to finish."
         )
-        raise typer.Exit(Exit.INTERRUPTED) from None
+        raise typer.Exit(ExitStatus.INTERRUPTED) from None
     if not quiet:
         err(_summary(stats, index_dir))
-    raise typer.Exit(Exit.ERROR if stats.failed else Exit.OK)
+    raise typer.Exit(ExitStatus.ERROR if stats.failed else ExitStatus.OK)
 
 
 def _summary(stats, index_dir) -> str:
@@ -276,14 +268,6 @@ def _skipped(stats) -> str:
 
 def _many(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'s' if n != 1 else ''}"
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 class _ProgressBar:
@@ -377,9 +361,9 @@ def search(
 
     Example: archive-search search '"bike lane"' --since 2015 --format jsonl | jq -r .title
     """
+    from .archive import Archive
     from .query import Filters
     from .render import render_hits
-    from .search import Archive
     from .store import IndexDir, default_index_dir
 
     term = _terminal()
@@ -392,20 +376,15 @@ def search(
             err(note)
         with writing_output():
             sys.stdout.write(f"{result.total}\n")
-        raise typer.Exit(Exit.OK if result.total else Exit.NO_MATCH)
-    snippets = resolved in (
-        OutputFormat.rich,
-        OutputFormat.plain,
-        OutputFormat.json,
-        OutputFormat.jsonl,
-        OutputFormat.tsv,
-        OutputFormat.csv,
-    )
-    # Only the terminal view prints how many articles matched; counting all matches of
-    # common words is most of a search's time on a large archive.
-    counted = resolved is OutputFormat.rich
+        raise typer.Exit(ExitStatus.OK if result.total else ExitStatus.NO_MATCH)
     result = archive.search(
-        query, filters, sort=sort.value, limit=limit, offset=offset, snippets=snippets, count=counted
+        query,
+        filters,
+        sort=sort.value,
+        limit=limit,
+        offset=offset,
+        snippets=resolved.shows_snippets,
+        count=resolved.shows_total,
     )
     for note in result.notes:
         err(note)
@@ -414,8 +393,8 @@ def search(
     if not result.matched:
         if result.suggestion:
             err(f"archive-search: no matches; did you mean: {result.suggestion}")
-        raise typer.Exit(Exit.NO_MATCH)
-    raise typer.Exit(Exit.OK)
+        raise typer.Exit(ExitStatus.NO_MATCH)
+    raise typer.Exit(ExitStatus.OK)
 
 
 @app.command()
@@ -435,8 +414,8 @@ def show(
 
     Example: archive-search show reuters-1234 --format json
     """
+    from .archive import Archive
     from .render import render_article
-    from .search import Archive
     from .store import IndexDir, default_index_dir
 
     term = _terminal()
@@ -446,10 +425,10 @@ def show(
             f"archive-search: no article with id {article_id!r}; "
             "ids are printed by: archive-search search QUERY --format ids"
         )
-        raise typer.Exit(Exit.NO_MATCH)
+        raise typer.Exit(ExitStatus.NO_MATCH)
     with writing_output():
         render_article(article, term.resolve(fmt), sys.stdout, color=term.color(color))
-    raise typer.Exit(Exit.OK)
+    raise typer.Exit(ExitStatus.OK)
 
 
 @app.command()
@@ -469,15 +448,15 @@ def similar(
 
     Example: archive-search similar reuters-1234 -n 5 --format ids
     """
+    from .archive import Archive
     from .render import render_hits
-    from .search import Archive
     from .store import IndexDir, default_index_dir
 
     term = _terminal()
     result = Archive(IndexDir(default_index_dir(index))).similar(article_id, limit=limit)
     with writing_output():
         render_hits(result, term.resolve(fmt), sys.stdout, color=term.color(color), null=null)
-    raise typer.Exit(Exit.OK if result.hits else Exit.NO_MATCH)
+    raise typer.Exit(ExitStatus.OK if result.hits else ExitStatus.NO_MATCH)
 
 
 @app.command()
@@ -492,15 +471,15 @@ def stats(
 
     Example: archive-search stats --format json | jq .articles
     """
+    from .archive import Archive
     from .render import render_stats
-    from .search import Archive
     from .store import IndexDir, default_index_dir
 
     term = _terminal()
     result = Archive(IndexDir(default_index_dir(index))).stats()
     with writing_output():
         render_stats(result, term.resolve(fmt), sys.stdout, color=term.color(color))
-    raise typer.Exit(Exit.OK)
+    raise typer.Exit(ExitStatus.OK)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -516,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         _drop_stdout()
         err(f"archive-search: error: {OutputError(exc)}")
-        return Exit.ERROR
+        return ExitStatus.ERROR
     return status
 
 
@@ -525,9 +504,5 @@ def _run(argv: list[str] | None) -> int:
         app(args=argv, prog_name="archive-search")
     except SystemExit as exc:
         code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else Exit.ERROR)
-    return Exit.OK
-
-
-def run() -> None:
-    sys.exit(main())
+        return code if isinstance(code, int) else (0 if code is None else ExitStatus.ERROR)
+    return ExitStatus.OK

@@ -44,6 +44,12 @@ _REUTERS_DATE = re.compile(
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ].*)?$", re.ASCII)
 
 
+def naive_utc(moment: datetime) -> datetime:
+    """The moment in UTC without its zone, as Whoosh's DATETIME field holds it. Raises
+    OverflowError (or ValueError, OSError) where UTC has no such moment (past year 9999)."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def _aware(moment: datetime, tz: tzinfo) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 

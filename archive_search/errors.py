@@ -6,9 +6,8 @@ import errno
 
 
 class ArchiveSearchError(Exception):
-    """Base class: the message is meant for the user, one line, saying what to do next."""
-
-    exit_code = 2
+    """Base class: the message is meant for the user, one line, saying what to do next.
+    Which exit status each ends a command with is status.py's table."""
 
 
 class InputError(ArchiveSearchError):
@@ -46,8 +45,6 @@ class IndexCorruptError(ArchiveSearchError):
 class IndexLockedError(ArchiveSearchError):
     """Another indexer holds the write lock."""
 
-    exit_code = 75  # EX_TEMPFAIL, as notmuch and sendmail use it
-
     def __init__(self, index_dir: str, holder: str) -> None:
         self.index_dir = index_dir
         self.holder = holder
@@ -76,8 +73,6 @@ class QueryError(ArchiveSearchError):
 
 class ArticleNotFoundError(ArchiveSearchError):
     """No article has this id."""
-
-    exit_code = 1
 
     def __init__(self, article_id: str) -> None:
         self.article_id = article_id
@@ -108,8 +103,8 @@ class NotAnIndexError(ArchiveSearchError):
 
 
 class HelperError(OSError):
-    """A helper process failed (segments.py); carries its errno when the cause was an OSError
-    (disk full), else errno 0."""
+    """A helper process failed (whoosh_ext/parallel.py); carries its errno when the cause was an
+    OSError (disk full), else errno 0."""
 
 
 class HelperFailedError(ArchiveSearchError):
@@ -120,4 +115,15 @@ class HelperFailedError(ArchiveSearchError):
         super().__init__(
             f"a helper process writing the index at {index_dir} ended unexpectedly (killed, or out of memory?); "
             "the index is as it was at its last commit: run the same command again, or with --jobs 1"
+        )
+
+
+class UnsupportedWhooshError(ArchiveSearchError):
+    """The installed Whoosh is not a version whose internals whoosh_ext/ was written for."""
+
+    def __init__(self, found: str, supported: tuple[str, ...]) -> None:
+        self.found = found
+        super().__init__(
+            f"Whoosh {found} is installed, but archive-search works only with Whoosh {', '.join(supported)}; "
+            f"install a supported one with: pip install 'Whoosh=={supported[-1]}'"
         )

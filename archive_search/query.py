@@ -3,36 +3,22 @@
 from __future__ import annotations
 
 import copy
-import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from whoosh import qparser, query
-from whoosh.lang.stopwords import stoplists
 from whoosh.qparser import syntax
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from .dates import parse_date_bound
+from .dates import naive_utc, parse_date_bound
 from .errors import QueryError
-from .schema import stems
+from .schema import STOPWORDS
 
 # Searched when a word names no field. The body field holds the title too, title words
 # weighted (schema.TITLE_WEIGHT); author lets "flooding Prieve" find Prieve's articles.
 DEFAULT_FIELDS = ("body", "author")
-# Words too common to help rank free text ("what", "the", "of"): Whoosh's English list
-# (127 words). Dropped from free-text queries only: "to be or not to be" in quotes, and a
-# query made of nothing else, still search for them; the index keeps every word.
-STOPWORDS = frozenset(stoplists["en"])
-
-
-@functools.cache
-def stopword_stems() -> frozenset[str]:
-    """STOPWORDS as the index holds them (stemmed): what feedback and the latent space leave out."""
-    return frozenset(stem for word in STOPWORDS for stem in stems(word))
-
-
 # What people type -> the schema's field.
 FIELD_ALIASES = {
     "author": ["author", "authors", "by", "byline"],
@@ -87,7 +73,7 @@ def _bound(text: str, *, end: bool) -> datetime:
     (whether dates.py reports that as ValueError or OverflowError), ValueError when not a date."""
     try:
         moment = parse_date_bound(text, end=end)
-        _naive_utc(moment)
+        naive_utc(moment)
     except OverflowError:
         raise OutOfRange(text) from None
     except ValueError:
@@ -117,15 +103,10 @@ class ParsedQuery:
     plain_words: bool = False
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    """The moment in UTC, as Whoosh's DATETIME field holds it. Raises OverflowError past year 9999 or before year 1."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
 def date_range(start: datetime | None, end: datetime | None) -> query.Query:
     """Articles published from start to end (either open). Raises QueryError when a bound is out of range."""
     try:
-        return query.DateRange("published", start and _naive_utc(start), end and _naive_utc(end))
+        return query.DateRange("published", start and naive_utc(start), end and naive_utc(end))
     except OverflowError:
         raise QueryError(f"a date bound {OutOfRange.reason}; {_EXAMPLE}") from None
 

@@ -24,10 +24,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from .articles import Article
+from .model import HIT_FIELDS, Article
 
 
 class OutputFormat(str, enum.Enum):
+    """Every command's output formats; `auto` is resolved by Terminal.resolve."""
+
     auto = "auto"
     rich = "rich"
     plain = "plain"
@@ -37,6 +39,18 @@ class OutputFormat(str, enum.Enum):
     csv = "csv"
     ids = "ids"
     paths = "paths"
+
+    @property
+    def shows_snippets(self) -> bool:
+        """Whether the format prints hits' snippets (so a search must make them)."""
+        return self not in (OutputFormat.ids, OutputFormat.paths)
+
+    @property
+    def shows_total(self) -> bool:
+        """Whether the format prints how many articles matched in all (so a search must count
+        them: counting every match of common words is most of a search's time on a large
+        archive, and only the terminal view says it)."""
+        return self is OutputFormat.rich
 
 
 class ColorMode(str, enum.Enum):
@@ -137,13 +151,7 @@ def _date(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
-
 # -- search hits -----------------------------------------------------------------
-
-HIT_FIELDS = ("rank", "score", "id", "title", "authors", "published", "dateline", "source", "url", "path", "snippet")
 
 
 def hits_json(hits: Sequence, out: IO[str]) -> None:
@@ -348,24 +356,9 @@ def _where(article: Article) -> str:
 # -- stats -----------------------------------------------------------------------
 
 
-def stats_dict(stats) -> dict:
-    return {
-        "articles": stats.articles,
-        "first_published": _iso(stats.first),
-        "last_published": _iso(stats.last),
-        "index_bytes": stats.index_bytes,
-        "index_dir": stats.index_dir,
-        "updated": stats.updated,
-        "sources": [{"source": s, "articles": n} for s, n in stats.sources],
-        "top_authors": [{"author": a, "articles": n} for a, n in stats.top_authors],
-        "top_datelines": [{"dateline": d, "articles": n} for d, n in stats.top_datelines],
-        "per_year": [{"year": y, "articles": n} for y, n in stats.per_year],
-    }
-
-
 def render_stats(stats, fmt: OutputFormat, out: IO[str], *, color: bool = False) -> None:
     """The index's description: JSON (json_text), or lines of text with unsafe characters escaped."""
-    data = stats_dict(stats)
+    data = stats.to_dict()
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
         out.write(json_text(data, indent=2 if fmt is OutputFormat.json else None) + "\n")
         return

@@ -1,20 +1,24 @@
-"""The Whoosh schema and the text analyzers: the one place that decides how text is indexed."""
+"""The Whoosh schema, the text analysis and the stopwords: the one place that decides how text
+is indexed; and the translation between an Article and the document the index stores."""
 
 from __future__ import annotations
 
+import functools
 import pickle
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Positions
+from whoosh.lang.stopwords import stoplists
 from whoosh.support.charset import accent_map
 from whoosh.system import pack_uint
 
-from .articles import Article
+from .dates import naive_utc
+from .model import Article
 
 # Bump when the schema or analysis changes so that old indexes are rebuilt, not misread.
 SCHEMA_VERSION = 3
@@ -117,6 +121,24 @@ def _stemmer(language: str):
 def stems(text: str) -> list[str]:
     """The stems of the text's words, in order, stopwords included (as the index holds them)."""
     return _stem_words(_WORDS.findall(text))
+
+
+# Words too common to help rank free text ("what", "the", "of"): Whoosh's English list.
+# Dropped from free-text queries only (query.py): "to be or not to be" in quotes, and a
+# query made of nothing else, still search for them; the index keeps every word.
+STOPWORDS = frozenset(stoplists["en"])
+
+
+@functools.cache
+def stopword_stems() -> frozenset[str]:
+    """STOPWORDS as the index holds them (stemmed)."""
+    return frozenset(stem for word in STOPWORDS for stem in stems(word))
+
+
+def is_content_word(stem: str) -> bool:
+    """Whether a stem can tell what an article is about: not a stopword, a number or a single
+    character. Feedback and the latent space use only these."""
+    return len(stem) > 1 and not stem.isdigit() and stem not in stopword_stems()
 
 
 def _stem_words(words: list[str]) -> list[str]:
@@ -258,7 +280,7 @@ def _utc_naive(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     try:
-        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+        return naive_utc(moment)
     except (OverflowError, ValueError, OSError):
         return None
 
@@ -293,3 +315,31 @@ def document_fields(article: Article, filesig: str | None) -> dict:
     if filesig:
         doc["filesig"] = filesig
     return doc
+
+
+def stored_datetime(value: object) -> datetime | None:
+    """A stored date (an ISO 8601 string) as a datetime; None when absent or unreadable."""
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, datetime) else None
+
+
+def article_from_stored(stored: dict) -> Article:
+    """The Article of a document's stored fields (document_fields' inverse)."""
+    return Article(
+        id=stored.get("id", ""),
+        title=stored.get("title", ""),
+        body=stored.get("body", ""),
+        authors=list(stored.get("authors") or []),
+        published=stored_datetime(stored.get("published_at")),
+        updated=stored_datetime(stored.get("updated_at")),
+        dateline=stored.get("dateline", ""),
+        source=stored.get("source", ""),
+        url=stored.get("url", ""),
+        tags=list(stored.get("tags") or []),
+        path=stored.get("path", ""),
+        position=stored.get("position", 0),
+    )

@@ -4,7 +4,7 @@ Layout of an index directory:
 
     archive-search.json     which Whoosh index generation is current, and the format
     write.lock              held (flock) by the one running indexer; names it
-    latent.npz              the latent space of the archive's words (latent.py), refitted by
+    latent.npz              the latent space of the archive's words (ranking/latent.py), refitted by
                             every run that changes the archive; replaced atomically
     _g1_4.toc, g1_*.seg     Whoosh's files for generation "g1"
 
@@ -28,16 +28,20 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
+from .atomic import write_atomic
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, NotAnIndexError
+
+T = TypeVar("T")
 
 INDEX_ENV = "ARCHIVE_SEARCH_INDEX"
 META_FILE = "archive-search.json"
 LOCK_FILE = "write.lock"
-LATENT_FILE = "latent.npz"  # latent.py's space of the archive's words
+LATENT_FILE = "latent.npz"  # ranking/latent.py's space of the archive's words
 FORMAT = "archive-search-index"
 FORMAT_VERSION = 1
 # The names Whoosh gives a generation's files (whoosh.index.TOC, codec.base.Segment,
@@ -61,28 +65,6 @@ def default_index_dir(explicit: str | os.PathLike | None = None) -> Path:
         return Path(os.environ[INDEX_ENV]).expanduser()
     data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return Path(data_home) / "archive-search" / "index"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(tmp)  # a killed run's copy (this name is ours); a link there is removed, not followed
-    try:
-        with open(tmp, "x", encoding="utf-8") as handle:  # created anew: never through a link
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):  # a full disk must not leave the half-written copy behind
-            os.remove(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 class IndexDir:
@@ -149,25 +131,32 @@ class IndexDir:
 
     def open(self):
         """Open the current generation for reading (a whoosh Index)."""
-        from whoosh.index import EmptyIndexError, open_dir
-
-        from .codec import install
+        from .whoosh_ext import install
 
         install()
-        for attempt in range(3):
-            name = self.generation()
-            try:
-                return open_dir(str(self.path), indexname=name)
-            except EmptyIndexError:
-                # A rebuild may have switched generations between the two reads.
-                if attempt == 2 or self.generation() == name:
-                    raise IndexCorruptError(
-                        str(self.path), f"the table of contents of generation {name} is missing"
-                    ) from None
-            except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError) as exc:
-                if attempt == 2 or self.generation() == name:
-                    raise IndexCorruptError(str(self.path), f"{type(exc).__name__}: {exc}") from None
-        raise AssertionError("unreachable")
+        opened: list[str] = []  # the generation each try opened
+        return survive_switches(
+            lambda: self._open_current(opened), lambda: bool(opened) and self._switched_from(opened[-1])
+        )
+
+    def _open_current(self, opened: list[str]):
+        from whoosh.index import EmptyIndexError, open_dir
+
+        name = self.generation()
+        opened.append(name)
+        try:
+            return open_dir(str(self.path), indexname=name)
+        except EmptyIndexError:
+            raise IndexCorruptError(str(self.path), f"the table of contents of generation {name} is missing") from None
+        except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError) as exc:
+            raise IndexCorruptError(str(self.path), f"{type(exc).__name__}: {exc}") from None
+
+    def _switched_from(self, name: str) -> bool:
+        """Whether the directory now names another generation than `name` (a rebuild finished)."""
+        try:
+            return self.generation() != name
+        except (IndexNotFoundError, IndexCorruptError):
+            return False
 
     def check_usable(self) -> None:
         """Refuse, before anything is written, a path that cannot be an index directory:
@@ -201,6 +190,9 @@ class IndexDir:
         The name is recorded in the metadata file before any of its files is written."""
         from whoosh.index import create_in
 
+        from .whoosh_ext import install
+
+        install()
         self.path.mkdir(parents=True, exist_ok=True)
         known = self._generations()
         taken = [int(m[1]) for entry in os.listdir(self.path) if (m := _CLAIMED_NAME.match(entry))]
@@ -226,7 +218,7 @@ class IndexDir:
         }
 
     def _write_meta(self, meta: dict) -> None:
-        _write_atomic(self.meta_path, json.dumps(meta, indent=2) + "\n")
+        write_atomic(self.meta_path, (json.dumps(meta, indent=2) + "\n").encode("utf-8"))
 
     def touch(self, **extra: object) -> None:
         """Record an update of the current generation."""
@@ -285,6 +277,19 @@ class IndexDir:
             yield
         finally:
             os.close(fd)  # closing releases the lock
+
+
+def survive_switches(read: Callable[[], T], switched: Callable[[], bool], tries: int = 3) -> T:
+    """`read()`, tried again (up to `tries` in all) when it fails because a rebuild switched
+    the directory to a new generation meanwhile, as `switched()` tells; a failure without a
+    switch, and the last try's, are the caller's."""
+    for _ in range(tries - 1):
+        try:
+            return read()
+        except Exception:  # Whoosh's own (a missing table of contents) or IndexCorruptError
+            if not switched():
+                raise
+    return read()
 
 
 def remove_stale_files(folder: str, generation: str, toc_number: int, segments) -> None:

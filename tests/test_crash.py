@@ -80,7 +80,7 @@ def helper_processes(index: Path) -> list[int]:
             args = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"archive_search.segments" in args and str(index).encode() in args:
+        if b"archive_search.whoosh_ext.parallel" in args and str(index).encode() in args:
             found.append(int(entry.name))
     return found
 
@@ -183,7 +183,7 @@ def test_sigint_exits_130_and_keeps_the_last_commit(corpus, tmp_path, full_run_s
 
 @pytest.mark.soak
 def test_searches_during_a_rebuild_never_fail(corpus, tmp_path):
-    from archive_search.search import Archive
+    from archive_search.archive import Archive
 
     index = tmp_path / "index"
     first = start_index(corpus, index)
@@ -219,7 +219,7 @@ def test_second_indexer_exits_75_naming_the_first(corpus, tmp_path, full_run_sec
 
 def test_two_jobs_index_the_same_archive_as_one(corpus, tmp_path):
     """--jobs 2 writes a helper's segment next to the parent's; searches cannot tell."""
-    from archive_search.search import Archive
+    from archive_search.archive import Archive
     from archive_search.store import IndexDir
 
     results = {}
@@ -300,8 +300,8 @@ def proc_status_line(text: str) -> str:
 def test_a_search_that_opened_the_index_before_a_rebuild_finished_still_answers(tmp_path):
     """The rebuild switches generations and deletes the old one's files between the
     search opening the index and reading it: the search reads the new generation."""
-    from archive_search.indexer import Indexer
-    from archive_search.search import Archive
+    from archive_search.archive import Archive
+    from archive_search.indexing.indexer import Indexer
     from archive_search.store import IndexDir
 
     feed = tmp_path / "feed.jsonl"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA, assert_no_traceback, run_cli
 
-from archive_search.search import Archive
+from archive_search.archive import Archive
 
 
 @pytest.fixture()

@@ -11,7 +11,7 @@ from conftest import DATA, ROOT, SEED, need_shared
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive_search.articles import Article
+from archive_search.model import Article
 from archive_search.readers import Problem, parse_bytes
 from archive_search.readers.common import split_authors, split_dateline
 

@@ -15,8 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
 
-from archive_search.indexer import Indexer
-from archive_search.search import K1, Archive, B, LuceneBM25
+from archive_search.archive import Archive
+from archive_search.indexing.indexer import Indexer
+from archive_search.ranking.bm25 import BM25, LuceneBM25
+from archive_search.ranking.config import DEFAULT
 from archive_search.store import IndexDir
 
 # Invented words with made-up frequencies: a few common, most rare, as in news text.
@@ -69,7 +71,7 @@ def _whoosh_scores(archive: Archive, text: str) -> dict[str, float]:
     q = archive.parse(text).query
     terms = [q] if isinstance(q, wq.Term) else q.subqueries
     scores: dict[str, float] = {}
-    with archive.ix.searcher(weighting=LuceneBM25(B=B, K1=K1)) as searcher:
+    with archive.ix.searcher(weighting=LuceneBM25(B=DEFAULT.b, K1=DEFAULT.k1)) as searcher:
         for term in terms:
             assert isinstance(term, wq.Term), text
             for hit in searcher.search(term, limit=None, optimize=False):
@@ -79,7 +81,7 @@ def _whoosh_scores(archive: Archive, text: str) -> dict[str, float]:
 
 
 def _whoosh_count(archive: Archive, text: str) -> int:
-    with archive.ix.searcher(weighting=LuceneBM25(B=B, K1=K1)) as searcher:
+    with archive.ix.searcher(weighting=LuceneBM25(B=DEFAULT.b, K1=DEFAULT.k1)) as searcher:
         return len(searcher.search(archive.parse(text).query, limit=None, optimize=False))
 
 
@@ -149,14 +151,14 @@ def test_pruning_finds_the_same_best_articles_and_scores(archive, words, limit):
 
 
 def test_pruning_happens_and_keeps_feedback_results(archive):
-    from archive_search.firstpass import first_pass
+    from archive_search.ranking.firstpass import first_pass
 
     with archive._searcher() as searcher:
         for text in ("tram ferry", "mural city", "tram tenant said"):
             q = archive.parse(text).query
-            ranked, matched = first_pass(searcher, q, 5, count=False)
+            ranked, matched = first_pass(searcher, q, 5, BM25(DEFAULT.k1, DEFAULT.b), count=False)
             assert matched is None, f"{text!r} was not pruned"  # the count is what pruning gives up
-            assert ranked == first_pass(searcher, q, 5, count=True)[0]
+            assert ranked == first_pass(searcher, q, 5, BM25(DEFAULT.k1, DEFAULT.b), count=True)[0]
     for text in ("tram ferry pier", "mural city"):
         assert _hits(archive, text, 10, count=False, feedback=True) == _hits(archive, text, 10, True, True)
 
@@ -230,7 +232,7 @@ def test_articles_replaced_in_a_segment_that_keeps_others_are_left_out(tmp_path)
 
 def test_posting_blocks_read_as_whoosh_reads_them(archive):
     """codec.posting_blocks (one read per term) gives every term's postings as Whoosh's matcher does."""
-    from archive_search.codec import posting_blocks
+    from archive_search.whoosh_ext.codec import posting_blocks
 
     with archive.ix.searcher() as searcher:
         for sub, _ in searcher.leaf_searchers():

@@ -20,12 +20,12 @@ from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
 from archive_search import query as query_module
-from archive_search.articles import Article
+from archive_search.archive import Archive, Hit, SearchResult
 from archive_search.errors import QueryError
+from archive_search.model import Article
 from archive_search.query import Filters, parse_query
 from archive_search.render import OutputFormat, render_article, render_hits
 from archive_search.schema import build_schema
-from archive_search.search import Archive, Hit, SearchResult
 
 SCHEMA = build_schema()
 
@@ -218,7 +218,7 @@ def _huge_archive(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def huge_index(tmp_path_factory) -> Path:
-    from archive_search.indexer import Indexer
+    from archive_search.indexing.indexer import Indexer
     from archive_search.store import IndexDir
 
     folder = tmp_path_factory.mktemp("huge")
@@ -233,7 +233,7 @@ def test_searching_huge_articles_costs_what_searching_short_ones_does(huge_index
     proc = run_python(
         f"""
         import json, time
-        from archive_search.search import Archive
+        from archive_search.archive import Archive
         archive = Archive({str(huge_index)!r})
         archive.search("warm", snippets=False)  # opening the index and its latent space
         took = {{}}

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import assert_no_traceback, run_cli
 
-from archive_search.indexer import SHOWN_ALIKE, Indexer
-from archive_search.search import Archive
+from archive_search.archive import Archive
+from archive_search.indexing.indexer import Indexer
+from archive_search.indexing.problems import SHOWN_ALIKE
 from archive_search.store import IndexDir
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file types and permissions")
@@ -284,7 +285,7 @@ def test_a_flood_of_bad_records_prints_a_few_lines_and_counts_the_rest(tmp_path)
 
 
 def test_problems_kept_for_the_caller_are_bounded_and_all_are_counted(tmp_path):
-    from archive_search.indexer import KEPT_PROBLEMS
+    from archive_search.indexing.problems import KEPT_PROBLEMS
 
     folder = tmp_path / "a"
     files = KEPT_PROBLEMS // SHOWN_ALIKE + 20

@@ -86,7 +86,7 @@ def test_indexing_hostile_files_stays_within_memory(hostile_dir, tmp_path):
 
 
 def test_file_vanishing_mid_run_is_reported_and_the_rest_indexed(tmp_path):
-    from archive_search.indexer import Indexer
+    from archive_search.indexing.indexer import Indexer
     from archive_search.store import IndexDir
 
     folder = tmp_path / "archive"
@@ -110,7 +110,7 @@ def test_file_vanishing_mid_run_is_reported_and_the_rest_indexed(tmp_path):
 # cannot read), then takes "nobody"'s identity for file access.
 _LOSE_PERMISSION = """
 import json, os, sys
-from archive_search.indexer import Indexer
+from archive_search.indexing.indexer import Indexer
 from archive_search.store import IndexDir
 
 folder, index = sys.argv[1], sys.argv[2]

@@ -20,9 +20,9 @@ from conftest import DATA, SHARED, assert_no_traceback, need_shared, run_cli
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from archive_search.articles import Article
 from archive_search.dates import parse_date_bound, parse_datetime, parse_us_date
 from archive_search.errors import InputError
+from archive_search.model import Article
 from archive_search.readers import Problem, parse_bytes, parse_jsonl_lines
 from archive_search.schema import document_fields
 

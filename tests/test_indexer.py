@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import DATA, assert_no_traceback, run_cli
 
+from archive_search.archive import Archive
 from archive_search.errors import IndexLockedError
-from archive_search.indexer import Indexer
-from archive_search.search import Archive
+from archive_search.indexing.indexer import Indexer
 from archive_search.store import IndexDir, default_index_dir
 
 
@@ -307,7 +307,7 @@ def _segments(index: Path) -> dict[str, int]:
 def test_big_segments_are_never_merged_small_ones_are(tmp_path, monkeypatch):
     """A bulk run's segments stay as written (merging them costs as much as indexing them);
     the small segments of many small runs are merged once there are enough of them."""
-    from archive_search import segments
+    from archive_search.whoosh_ext import segments
 
     monkeypatch.setattr(segments, "SMALL_SEGMENT", 20)
     index = tmp_path / "ix"
@@ -328,7 +328,7 @@ def test_big_segments_are_never_merged_small_ones_are(tmp_path, monkeypatch):
 
 
 def test_segments_of_mostly_replaced_articles_are_merged(tmp_path, monkeypatch):
-    from archive_search import segments
+    from archive_search.whoosh_ext import segments
 
     monkeypatch.setattr(segments, "SMALL_SEGMENT", 10)
     index = tmp_path / "ix"

@@ -11,7 +11,8 @@ from conftest import DATA, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive_search.latent import LatentSpace, article_words, fit, sample_ids
+from archive_search.ranking.config import RankingConfig
+from archive_search.ranking.latent import LatentSpace, article_words, fit, sample_ids
 
 # Two subjects with no word in common, each written several ways.
 TRANSIT = [
@@ -35,7 +36,9 @@ def words(text: str) -> dict[str, float]:
 
 
 def test_articles_on_one_subject_are_close_in_other_words():
-    space = fit((words(text) for text in TRANSIT + BAKING), k=2)  # two subjects, two dimensions
+    space = fit(
+        (words(text) for text in TRANSIT + BAKING), RankingConfig(latent_dims=2)
+    )  # two subjects, two dimensions
     assert space is not None
     commute = space.project(words("commuters at the station"))
     train = space.project(words("a train on the platform"))
@@ -51,7 +54,7 @@ def test_the_space_is_the_leading_singular_subspace():
     rng = random.Random(7)
     vocabulary = [f"w{n:02d}" for n in range(40)]
     docs = [{w: float(rng.randint(1, 3)) for w in rng.sample(vocabulary, 8)} for _ in range(60)]
-    space = fit(docs, k=5)
+    space = fit(docs, RankingConfig(latent_dims=5))
     assert space is not None
     column = {w: n for n, w in enumerate(space.words)}
     df = np.zeros(len(column))
@@ -114,7 +117,7 @@ _WORD = st.sampled_from(["rent", "park", "ferry", "storm", "school", "bakery", "
 
 @given(st.lists(st.dictionaries(_WORD, st.integers(1, 5).map(float), max_size=6), max_size=12))
 def test_any_archive_fits_or_declines_and_projects_to_unit_vectors(docs):
-    space = fit(docs, k=4)
+    space = fit(docs, RankingConfig(latent_dims=4))
     if space is None:
         return
     assert np.isfinite(space.vectors).all() and np.isfinite(space.idf).all()
@@ -137,7 +140,7 @@ def test_indexing_fits_the_space_and_again_once_the_archive_has_changed_enough(t
     again = run_cli("index", str(archive), "--index", str(index))
     assert again.exit_code == 0 and "latent space" not in again.stderr
     assert latent.stat().st_mtime_ns == fitted  # nothing changed: not fitted again
-    shutil.rmtree(archive / "pages")  # 2 of 40 articles: within latent.DRIFT, the space still serves
+    shutil.rmtree(archive / "pages")  # 2 of 40 articles: within RankingConfig.latent_drift, the space still serves
     assert run_cli("index", str(archive), "--index", str(index), "-q").exit_code == 0
     assert latent.stat().st_mtime_ns == fitted
     shutil.rmtree(archive / "dnainfo" / "chicago")  # 15 more: fitted again
@@ -172,15 +175,13 @@ def test_an_archive_too_small_to_fit_has_no_space_and_still_searches(tmp_path):
     assert result.exit_code == 0 and result.stdout.split() == ["only"]
 
 
-def test_a_large_archive_is_fitted_on_a_sample_the_same_every_time(tmp_path, monkeypatch):
-    import archive_search.latent as latent
-    from archive_search.indexer import Indexer
-    from archive_search.store import IndexDir
+def test_a_large_archive_is_fitted_on_a_sample_the_same_every_time(tmp_path):
+    from archive_search import IndexDir, Indexer, RankingConfig
 
-    monkeypatch.setattr(latent, "SAMPLE", 12)  # data/ has 40 articles
+    config = RankingConfig(latent_sample=12)  # data/ has 40 articles
     spaces = []
     for name in ("a", "b"):
-        stats = Indexer(IndexDir(tmp_path / name)).run([str(DATA)])
+        stats = Indexer(IndexDir(tmp_path / name), ranking=config).run([str(DATA)])
         assert stats.total_articles == 40 and stats.latent_fitted == 12
         spaces.append(LatentSpace.load(tmp_path / name / "latent.npz"))
     assert spaces[0].articles == 40  # the archive's size when fitted, for the refit rule
@@ -191,6 +192,6 @@ def test_a_large_archive_is_fitted_on_a_sample_the_same_every_time(tmp_path, mon
 def test_a_word_without_end_gets_no_place_and_costs_nothing():
     blob = "QUJD" * 50_000  # an encoded image pasted into an article: one 200,000-letter "word"
     docs = [words(f"{text} {blob}") for text in TRANSIT + BAKING]
-    space = fit(docs, k=2)
+    space = fit(docs, RankingConfig(latent_dims=2))
     assert space is not None and space.words.dtype.itemsize <= 4 * 32
     assert space.project(words(blob)) is None

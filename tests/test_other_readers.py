@@ -10,9 +10,9 @@ from conftest import DATA, REUTERS, need_shared
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive_search.articles import Article
 from archive_search.dates import parse_date_bound, parse_datetime
 from archive_search.errors import InputError
+from archive_search.model import Article
 from archive_search.readers import Problem, parse_bytes, sniff_format
 
 

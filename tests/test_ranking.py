@@ -10,8 +10,8 @@ from conftest import SHARED, need_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive_search.indexer import Indexer
-from archive_search.search import Archive
+from archive_search.archive import Archive
+from archive_search.indexing.indexer import Indexer
 from archive_search.store import IndexDir
 
 # Short articles written for these tests: each pair differs in one thing a ranker should notice.
@@ -166,12 +166,12 @@ def test_uncounted_search_gives_the_same_hits(archive):
 
 
 @pytest.mark.parametrize("text", ["park flood rent", "blue owners bakery ferry", "rent painted band lights flood"])
-def test_a_longer_limit_or_an_offset_only_extends_the_same_ranking(archive, monkeypatch, text):
+def test_a_longer_limit_or_an_offset_only_extends_the_same_ranking(archive, text):
     """Pages of results are slices of one ranking, whatever --limit says: feedback reorders
     a fixed number of candidates (here 3) and the rest follow, scored lower."""
-    import archive_search.search as search
+    from archive_search import RankingConfig
 
-    monkeypatch.setattr(search, "RERANK_DEPTH", 3)
+    archive = Archive(archive.index_dir, ranking=RankingConfig(rerank_depth=3))
     full = archive.search(text, limit=20, snippets=False).hits
     assert len(full) > 4
     for limit in (1, 2, 3, 4):

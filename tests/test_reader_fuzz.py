@@ -9,8 +9,8 @@ from conftest import DATA
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive_search.articles import Article
 from archive_search.errors import InputError
+from archive_search.model import Article
 from archive_search.readers import Problem, parse_bytes
 
 REUTERS_SAMPLE = b"""<!DOCTYPE lewis SYSTEM "lewis.dtd">

@@ -91,7 +91,7 @@ def test_fast_segment_writer_writes_the_same_segment_as_whoosh(tmp_path):
 
     from archive_search.readers import parse_bytes
     from archive_search.schema import build_schema, document_fields
-    from archive_search.segments import FastSegmentWriter
+    from archive_search.whoosh_ext.segments import FastSegmentWriter
 
     articles = [
         item
@@ -126,8 +126,8 @@ def test_stored_fields_read_the_same_with_or_without_written_offsets(tmp_path, m
     from whoosh import columns
     from whoosh.codec import whoosh3
 
-    from archive_search.indexer import Indexer
-    from archive_search.search import Archive
+    from archive_search.archive import Archive
+    from archive_search.indexing.indexer import Indexer
     from archive_search.store import IndexDir
 
     feed = tmp_path / "feed.jsonl"
@@ -145,7 +145,7 @@ def test_stored_fields_read_the_same_with_or_without_written_offsets(tmp_path, m
 
     new = build("new")
     whoosh_own = columns.PickleColumn(columns.CompressedBytesColumn())
-    monkeypatch.setattr("archive_search.codec.STORED_COLUMN", whoosh_own)
+    monkeypatch.setattr("archive_search.whoosh_ext.codec.STORED_COLUMN", whoosh_own)
     monkeypatch.setattr(whoosh3, "STORED_COLUMN", whoosh_own)
     old = build("old")
     monkeypatch.undo()

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from archive_search import cli
+from archive_search.archive import Archive
 from archive_search.render import Terminal
-from archive_search.search import Archive
 from archive_search.store import IndexDir
 
 
@@ -169,7 +169,7 @@ def test_data_dir_is_what_the_sample_index_holds():
 def test_snippets_prefer_the_earlier_of_equally_good_passages(tmp_path):
     """Six passages match equally well: the snippet shows the first two, every time
     (Whoosh alone breaks such ties by the passages' memory addresses)."""
-    from archive_search.indexer import Indexer
+    from archive_search.indexing.indexer import Indexer
 
     filler = " ".join(["Nothing of note happened on the block that week."] * 8)
     passages = [f"The ferry ran {word}." for word in ("early", "late", "twice", "never", "slowly", "empty")]

@@ -6,6 +6,10 @@ import subprocess
 import sys
 
 
+# What the console command does at start-up, before its first import of Whoosh.
+DEFER = "from archive_search._entry import defer_unused_imports\ndefer_unused_imports()\n"
+
+
 def imported_modules(*args: str, index) -> set[str]:
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "archive_search", *args, "--index", str(index)],
@@ -37,7 +41,9 @@ def test_urllib_request_still_works_after_import():
         "import sys\n"
         "for name in [m for m in sys.modules if m == 'urllib' or m.startswith('urllib.')]:\n"
         "    del sys.modules[name]\n"
-        "import archive_search, whoosh.compat, urllib.request\n"
+        "from archive_search._entry import defer_unused_imports\n"
+        "defer_unused_imports()\n"
+        "import whoosh.compat, urllib.request\n"
         "print(urllib.request.Request('http://example.invalid/').full_url)\n"
         "from urllib.request import urlopen\n"
         "print(callable(urlopen))\n"
@@ -51,7 +57,7 @@ def test_deferred_whoosh_modules_are_reachable_from_their_package():
     """`import whoosh.lang.porter` found the stand-in in sys.modules and so imported neither
     whoosh.lang nor bound porter in it: whoosh.lang.porter raised AttributeError."""
     use = "import whoosh.lang.porter, whoosh.lang.morph_en\nprint(whoosh.lang.porter.stem('generalizations'))\n"
-    deferred = subprocess.run([sys.executable, "-c", "import archive_search\n" + use], capture_output=True, text=True)
+    deferred = subprocess.run([sys.executable, "-c", DEFER + use], capture_output=True, text=True)
     plain = subprocess.run([sys.executable, "-c", use], capture_output=True, text=True)
     assert deferred.returncode == 0 and plain.returncode == 0, deferred.stderr + plain.stderr
     assert deferred.stdout == plain.stdout != ""
@@ -66,7 +72,7 @@ def test_deferred_whoosh_modules_load_on_first_use():
         "print([t.text for t in StemmingAnalyzer()('running ponies caresses')])\n"
         "print(sorted(variations('render'))[:5], porter.stem('generalizations'))\n"
     )
-    deferred = subprocess.run([sys.executable, "-c", "import archive_search\n" + use], capture_output=True, text=True)
+    deferred = subprocess.run([sys.executable, "-c", DEFER + use], capture_output=True, text=True)
     plain = subprocess.run([sys.executable, "-c", use], capture_output=True, text=True)
     assert deferred.returncode == 0 and plain.returncode == 0, deferred.stderr + plain.stderr
     assert "poni" in plain.stdout and deferred.stdout == plain.stdout
@@ -103,3 +109,37 @@ def test_reading_commands_end_without_teardown_and_lose_no_output(sample_index, 
     assert shown.returncode == 0 and json.loads(shown.stdout)["id"] == hits[0]["id"]
     missing = run("show", "no-such-id")
     assert missing.returncode == 1 and "no article with id" in missing.stderr
+
+
+def test_importing_the_library_changes_nothing_else_in_the_process():
+    """No stand-in modules, no warning filters: those are the console command's (_entry.py)."""
+    code = (
+        "import sys, warnings\n"
+        "before = list(warnings.filters)\n"
+        "import archive_search\n"
+        "print('urllib.request' in sys.modules, warnings.filters == before)\n"
+        "from archive_search import Archive, Indexer, IndexDir, RankingConfig\n"
+        "import urllib.request\n"  # imported by Whoosh now: the real module, no stand-in
+        "print(warnings.filters == before, hasattr(urllib.request, 'Request') and urllib.request.__file__ is not None)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "True", "True", "True"]
+
+
+def test_an_unexpected_whoosh_version_is_refused_in_one_line(sample_index):
+    """whoosh_ext/ reaches into Whoosh's internals: another version is named and refused, exit 2."""
+    code = (
+        "import sys, whoosh\n"
+        "whoosh.__version__ = (2, 8, 0)\n"
+        "sys.argv = ['archive-search', *sys.argv[1:]]\n"
+        "from archive_search._entry import console_main\n"
+        "console_main()\n"
+    )
+    for args in (["search", "bike", "--index", str(sample_index)], ["index", "-q", "--index", str(sample_index)]):
+        if args[0] == "index":
+            args.append(str(sample_index.parent / "nothing-here"))
+        proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Whoosh 2.8.0 is installed" in lines[0] and "Whoosh 2.7.4" in lines[0], lines

@@ -9,23 +9,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from ..articles import Article
 from ..errors import InputError
+from ..model import Article
 from . import dnainfo, html, jsonrecords, reuters
-from .common import MAX_ARTICLE_CHARS, MAX_FILE_BYTES, Problem, decode, decode_head, too_long, without_surrogates
+from .common import (
+    MAX_ARTICLE_CHARS,
+    MAX_FILE_BYTES,
+    Problem,
+    decode,
+    decode_head,
+    too_big,
+    too_long,
+    without_surrogates,
+)
 from .sniff import sniff_format
 
 __all__ = [
-    "FORMATS",
     "MAX_ARTICLE_CHARS",
     "MAX_FILE_BYTES",
     "Problem",
     "parse_bytes",
     "parse_jsonl_lines",
     "sniff_format",
+    "too_big",
 ]
 
-FORMATS = {
+_PARSERS = {
     "dnainfo": dnainfo.parse,
     "json": jsonrecords.parse_json,
     "jsonl": jsonrecords.parse_jsonl,
@@ -37,7 +46,7 @@ FORMATS = {
 def parse_bytes(data: bytes, path: str) -> Iterator[Article | Problem]:
     """Yield the articles in one file's bytes (and Problems met on the way)."""
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(path, f"file is larger than the {MAX_FILE_BYTES // 2**20} MiB limit")
+        raise InputError(path, too_big(len(data)))
     # One-article formats this big are refused from a look at the head, before the
     # whole file is decoded (a 200 MB single-line "article" would cost seconds and GBs).
     if len(data) > 4 * MAX_ARTICLE_CHARS and sniff_format(path, decode_head(data, 2**20)) == "dnainfo":
@@ -50,7 +59,7 @@ def parse_bytes(data: bytes, path: str) -> Iterator[Article | Problem]:
     fmt = sniff_format(path, text)
     if fmt == "dnainfo" and len(text) > MAX_ARTICLE_CHARS:  # one article a file: refuse before parsing
         raise InputError(path, too_long(len(text)))
-    yield from _bounded(FORMATS[fmt](text, path), path)
+    yield from _bounded(_PARSERS[fmt](text, path), path)
 
 
 def parse_jsonl_lines(lines: Iterable[str], path: str) -> Iterator[Article | Problem]:

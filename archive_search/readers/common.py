@@ -8,6 +8,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import InputError
 
@@ -18,6 +19,11 @@ MAX_FILE_BYTES = 256 * 2**20
 # characters (title + body) is a broken or hostile file, and indexing it would take minutes
 # and gigabytes. Skipped with a message.
 MAX_ARTICLE_CHARS = 2_000_000
+
+
+def too_big(size: int) -> str:
+    """The reason a file over MAX_FILE_BYTES is not read."""
+    return f"file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit for one file"
 
 
 def too_long(chars: int) -> str:
@@ -291,3 +297,36 @@ def file_stem(path: str) -> str:
 
 def short_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=4).hexdigest()
+
+
+# -- names and tags in JSON and JSON-LD (jsonrecords.py, html.py) -----------------
+
+
+def json_name(value: Any) -> str:
+    """A name from a string or an object like {"name": ...} (JSON-LD Person, Organization)."""
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@id") or ""
+    return squash(clean_text(str(value))) if isinstance(value, (str, int, float)) else ""
+
+
+def json_names(value: Any) -> list[str]:
+    """Names from a string ("A and B"), an object, or a list of either (JSON and JSON-LD authors)."""
+    if isinstance(value, list):
+        names = [json_name(v) for v in value]
+        return [n for n in names if n]
+    if isinstance(value, dict):
+        return [n for n in [json_name(value)] if n]
+    if isinstance(value, str):
+        return split_authors(value)
+    return []
+
+
+def json_tags(value: Any) -> list[str]:
+    """Tags from a comma-separated string, an object, or a list."""
+    if isinstance(value, str):
+        items = value.split(",") if "," in value else [value]
+    elif isinstance(value, list):
+        items = [json_name(v) for v in value]
+    else:
+        items = [json_name(value)]
+    return [t for t in (squash(clean_text(i)) for i in items) if t]

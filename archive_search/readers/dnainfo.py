@@ -21,11 +21,9 @@ from collections.abc import Iterator
 from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
-from ..articles import Article
 from ..dates import parse_us_date
+from ..model import Article
 from .common import Problem, clean_text, file_stem, paragraphs, split_authors, split_dateline, squash
-
-FORMAT = "dnainfo"
 
 _UPDATED = re.compile(r"\bUpdated\s+(?:on\s+)?", re.IGNORECASE)
 _BANNER = re.compile(r"DNAinfo archives|press release", re.IGNORECASE)

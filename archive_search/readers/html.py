@@ -14,13 +14,10 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..articles import Article
 from ..dates import parse_datetime
-from .common import Problem, clean_text, file_stem, split_authors, split_dateline, squash
+from ..model import Article
+from .common import Problem, clean_text, file_stem, json_names, json_tags, split_authors, split_dateline, squash
 from .htmlshape import MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_REBUILT, tree_shape
-from .jsonrecords import _names, _tags
-
-FORMAT = "html"
 
 ARTICLE_TYPES = {
     "newsarticle",
@@ -146,7 +143,9 @@ def parse(text: str, path: str) -> Iterator[Article | Problem]:
         yield Problem(path, "no article text found on this HTML page (no paragraphs in an article or main element)")
         return
     dateline, paras[0] = split_dateline(paras[0])
-    authors = _names(ld.get("author")) or split_authors(_meta(tree, "author", "article:author", "byl", "dc.creator"))
+    authors = json_names(ld.get("author")) or split_authors(
+        _meta(tree, "author", "article:author", "byl", "dc.creator")
+    )
     authors = [a for a in authors if not a.startswith(("http://", "https://"))]
     published = parse_datetime(ld.get("datePublished")) or parse_datetime(
         _meta(
@@ -169,10 +168,12 @@ def parse(text: str, path: str) -> Iterator[Article | Problem]:
     canonical = tree.css_first('link[rel="canonical"]')
     url = _meta(tree, "og:url") or (canonical.attributes.get("href") or "" if canonical is not None else "")
     publisher = ld.get("publisher")
-    source = (_names(publisher)[0] if _names(publisher) else "") or _meta(tree, "og:site_name", "application-name")
-    tags = _tags(ld.get("keywords") or []) + _tags(ld.get("articleSection") or [])
+    source = (json_names(publisher)[0] if json_names(publisher) else "") or _meta(
+        tree, "og:site_name", "application-name"
+    )
+    tags = json_tags(ld.get("keywords") or []) + json_tags(ld.get("articleSection") or [])
     if not tags:
-        tags = _tags(_meta(tree, "article:section", "keywords", "news_keywords"))
+        tags = json_tags(_meta(tree, "article:section", "keywords", "news_keywords"))
     yield Article(
         id=file_stem(path),
         title=title,

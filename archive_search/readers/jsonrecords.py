@@ -15,21 +15,21 @@ import re
 from collections.abc import Generator, Iterable, Iterator
 from typing import Any
 
-from ..articles import Article
 from ..dates import parse_datetime
+from ..model import Article
 from .common import (
     MAX_ARTICLE_CHARS,
     Problem,
     clean_text,
     file_stem,
+    json_name,
+    json_names,
+    json_tags,
     paragraphs,
-    split_authors,
     split_dateline,
     squash,
     too_long,
 )
-
-FORMATS = ("json", "jsonl")
 
 # First key found wins; keys are compared case-insensitively.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -74,34 +74,6 @@ def _pick(lowered: dict[str, Any], field: str) -> Any:
     return None
 
 
-def _name(value: Any) -> str:
-    """A name from a string or an object like {"name": ...} (JSON-LD Person, Organization)."""
-    if isinstance(value, dict):
-        value = value.get("name") or value.get("@id") or ""
-    return squash(clean_text(str(value))) if isinstance(value, (str, int, float)) else ""
-
-
-def _names(value: Any) -> list[str]:
-    if isinstance(value, list):
-        names = [_name(v) for v in value]
-        return [n for n in names if n]
-    if isinstance(value, dict):
-        return [n for n in [_name(value)] if n]
-    if isinstance(value, str):
-        return split_authors(value)
-    return []
-
-
-def _tags(value: Any) -> list[str]:
-    if isinstance(value, str):
-        items = value.split(",") if "," in value else [value]
-    elif isinstance(value, list):
-        items = [_name(v) for v in value]
-    else:
-        items = [_name(value)]
-    return [t for t in (squash(clean_text(i)) for i in items) if t]
-
-
 def _text(value: Any) -> str:
     if isinstance(value, list):  # a list of paragraphs
         value = "\n\n".join(str(v) for v in value if isinstance(v, (str, int, float)))
@@ -137,7 +109,7 @@ def _article(
     paras = paragraphs(_text(raw_body))
     if not title and not paras:
         return Problem(path, _NO_TEXT, line=line, record=number)
-    dateline = squash(clean_text(_name(_pick(record, "dateline"))))
+    dateline = squash(clean_text(json_name(_pick(record, "dateline"))))
     if paras and not dateline:
         dateline, paras[0] = split_dateline(paras[0])
     raw_id = _pick(record, "id")
@@ -145,13 +117,13 @@ def _article(
         id=squash(clean_text(str(raw_id))) if isinstance(raw_id, (str, int)) else "",
         title=title,
         body="\n\n".join(paras),
-        authors=_names(_pick(record, "authors")),
+        authors=json_names(_pick(record, "authors")),
         published=parse_datetime(_pick(record, "published")),
         updated=parse_datetime(_pick(record, "updated")),
         dateline=dateline,
-        source=_name(_pick(record, "source")),
-        url=_name(_pick(record, "url")),
-        tags=_tags(_pick(record, "tags")),
+        source=json_name(_pick(record, "source")),
+        url=json_name(_pick(record, "url")),
+        tags=json_tags(_pick(record, "tags")),
         path=path,
         position=position,
     )

@@ -12,11 +12,9 @@ import html
 import re
 from collections.abc import Iterator
 
-from ..articles import Article
 from ..dates import parse_reuters_date
+from ..model import Article
 from .common import Problem, clean_text, squash
-
-FORMAT = "reuters"
 
 # Attributes stop at "<" as well as ">": "[^>]*" from each of many unclosed tags would
 # rescan the rest of the file from every one of them.

@@ -1,11 +1,14 @@
-"""Whoosh's segment writer, with one slow step of flushing a segment done from memory.
+"""Whoosh's segment writer spread over helper processes: each writes a segment of its own.
 
-When Whoosh turns its posting pool into a segment it looks up, for every posting, the
-document's field length (for the block statistics BM25's pruning uses) through a column
-reader that seeks and reads the length file one byte at a time: about 15% of indexing
-time. The lengths of one segment are at most one byte per document and field, so this
-writer reads each length column once and answers from a list. The segment written is
-byte-for-byte the same as Whoosh's writer gives (tests/test_schema.py compares them).
+Whoosh's writer is pure Python, so one process uses one core. ParallelSegmentWriter hands
+batches of documents to helper processes, each writing a segment of its own into the same
+index generation; the commit adds their segments to the table of contents next to the
+parent's, in the one atomic TOC write. Batches go to a helper only when it is nearly idle,
+otherwise the parent indexes them itself, so the work balances itself whatever the machine.
+A helper is an ordinary child process reading its stdin: when the parent dies, however it
+dies, the helper reads end-of-file and exits, and it holds no lock. Whoosh's own
+multiprocessing writer is not used: its children outlive a killed parent, blocked on a
+queue, and it was slower here.
 """
 
 from __future__ import annotations
@@ -14,116 +17,8 @@ import contextlib
 import os
 import sys
 
-from whoosh.util.numeric import byte_to_length
-from whoosh.writing import PostingPool, SegmentWriter
-
-from .codec import install, length_bytes
-from .errors import HelperError
-
-install()  # the helper processes write segments too
-
-
-# A bulk run commits segments of tens of thousands of articles. Merging segments costs as
-# much as indexing them again (Whoosh re-pools every posting in Python), and Whoosh's own
-# policy merged 26 segments, 650,000 articles, in one commit of a million-article run. So
-# only small segments, left by runs that changed a few files, are merged, once there are
-# enough of them to slow searches down; and so are segments mostly of replaced articles,
-# which cost only their live ones.
-SMALL_SEGMENT = 10_000  # articles
-SMALL_SEGMENTS_TO_MERGE = 8
-
-
-def merge_small_segments(writer, segments: list) -> list:
-    """Whoosh merge policy (see SMALL_SEGMENT): merge some segments into the writer's
-    new one; return the segments kept as they are."""
-    from whoosh.reading import SegmentReader
-
-    small = [s for s in segments if s.doc_count_all() < SMALL_SEGMENT]
-    emptied = [s for s in segments if s.doc_count_all() >= SMALL_SEGMENT and s.doc_count() * 2 < s.doc_count_all()]
-    if len(small) < SMALL_SEGMENTS_TO_MERGE:
-        small = []
-    merged = small + emptied
-    for segment in merged:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
-    return [s for s in segments if not any(s is m for m in merged)]
-
-
-class FastSegmentWriter(SegmentWriter):
-    """SegmentWriter whose segment flush reads document lengths from memory."""
-
-    def __init__(self, ix, limitmb: int = 128, **kwargs) -> None:
-        super().__init__(ix, limitmb=limitmb, **kwargs)
-        self.mergetype = merge_small_segments
-        self.pool = _LeanPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
-
-    def _commit_toc(self, segments) -> None:
-        # Whoosh 2.7.4's SegmentWriter._commit_toc, with this program's stricter clean-up.
-        from whoosh.index import TOC
-
-        from .store import remove_stale_files
-
-        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
-        remove_stale_files(self.storage.folder, self.indexname, self.generation, segments)
-
-    def _flush_segment(self) -> None:
-        # Whoosh 2.7.4's SegmentWriter._flush_segment, with the lengths reader wrapped.
-        self.perdocwriter.close()
-        pdr = self.per_document_reader() if self.codec.length_stats else None
-        lengths = _LoadedLengths(pdr) if pdr is not None else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-        self.fieldwriter.close()
-        if pdr is not None:
-            pdr.close()
-
-
-class _LeanPostingPool(PostingPool):
-    """PostingPool.add without its per-posting type assertions (half its cost): the postings
-    come from the schema's own formats. The size accounting, which decides when a sorted run
-    goes to disk, is Whoosh's."""
-
-    def add(self, item) -> None:
-        self.fieldnames.add(item[0])
-        self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-        self.current.append(item)
-
-
-class _LoadedLengths:
-    """doc_field_length() of a per-document reader, from each field's length column in memory."""
-
-    def __init__(self, reader) -> None:
-        self._reader = reader
-        self._lengths: dict[str, list | None] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0):
-        lengths = self._lengths.get(fieldname, False)
-        if lengths is False:
-            lengths = self._lengths[fieldname] = self._load(fieldname)
-        if lengths is None:
-            return default
-        return lengths[docnum]
-
-    def _load(self, fieldname: str) -> list | None:
-        raw = length_bytes(self._reader, fieldname)
-        if raw is None:
-            return None
-        # As Whoosh's reader: a length byte of 0 gives None.
-        lengths = [None, *(byte_to_length(b) for b in range(1, 256))]
-        return [lengths[b] for b in raw]
-
-
-# Whoosh's writer is pure Python, so one process uses one core. ParallelSegmentWriter
-# hands batches of documents to helper processes, each writing a segment of its own
-# into the same index generation; the commit adds their segments to the table of
-# contents next to the parent's, in the one atomic TOC write. Batches go to a helper
-# only when it is nearly idle, otherwise the parent indexes them itself, so the work
-# balances itself whatever the machine. A helper is an ordinary child process reading
-# its stdin: when the parent dies, however it dies, the helper reads end-of-file and
-# exits, and it holds no lock. Whoosh's own multiprocessing writer is not used: its
-# children outlive a killed parent, blocked on a queue, and it was slower here.
+from ..errors import HelperError
+from .segments import FastSegmentWriter
 
 BATCH_BYTES = 256 * 1024  # at most this much text a batch: fits in the enlarged pipe, so sending never waits
 BATCH_DOCS = 64  # and at most this many documents, so that the work is shared at a fine grain
@@ -288,9 +183,9 @@ class _Helper:
 # cannot run code in it. It gets the parent's own module path instead, explicitly.
 _BOOT = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
-    "from archive_search.segments import _helper_main; sys.exit(_helper_main(*sys.argv[3:]))"
+    "from archive_search.whoosh_ext.parallel import _helper_main; sys.exit(_helper_main(*sys.argv[3:]))"
 )
-HELPER_NAME = "archive_search.segments"  # the helper's first argument: how ps and the tests know it
+HELPER_NAME = "archive_search.whoosh_ext.parallel"  # the helper's first argument: how ps and the tests know it
 
 
 def helper_command(folder: str, indexname: str, limitmb: int) -> list[str]:
@@ -306,7 +201,7 @@ def module_path() -> list[str]:
     entry, which would be looked up in the current directory. This package's own location
     goes first, so the helper imports the very code the parent runs."""
     start = 0 if sys.flags.isolated or getattr(sys.flags, "safe_path", False) else 1
-    package_home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    package_home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     kept = [p for p in sys.path[start:] if p and os.path.isabs(p) and p != package_home]
     return [package_home, *kept]
 
@@ -355,8 +250,9 @@ def _helper_main(folder: str, indexname: str, limitmb: str) -> int:
     """The helper: documents in on stdin, one segment out on stdout."""
     import signal
 
-    import archive_search  # noqa: F401  (its import-time settings)
+    from . import install
 
+    install()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     stdin, stdout = sys.stdin.fileno(), sys.stdout.fileno()
     from whoosh.index import open_dir

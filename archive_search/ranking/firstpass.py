@@ -20,7 +20,8 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from .codec import length_bytes, posting_blocks
+from ..whoosh_ext.codec import deleted_docs, length_bytes, posting_blocks, term_info
+from .bm25 import BM25
 
 
 def plain_terms(q: wq.Query) -> list[wq.Term] | None:
@@ -35,7 +36,7 @@ def plain_terms(q: wq.Query) -> list[wq.Term] | None:
 
 
 def first_pass(
-    searcher, q: wq.Query, depth: int, count: bool = True
+    searcher, q: wq.Query, depth: int, bm25: BM25, count: bool = True
 ) -> tuple[list[tuple[int, float]], int | None] | None:
     """The `depth` best (docnum, score) pairs, best first (equal scores by docnum), and how
     many articles matched at all (None if count=False allowed skipping some); None when the
@@ -52,7 +53,7 @@ def first_pass(
     if not searcher.doc_count_all():  # an index with no segment yet: Whoosh's EmptyReader has no term table
         return [], 0
     leaves = searcher.leaf_searchers()
-    words = [_Word(searcher, leaves, term, *key) for term in terms if (key := _term_key(searcher, term))]
+    words = [_Word(searcher, leaves, bm25, term, *key) for term in terms if (key := _term_key(searcher, term))]
     words = [word for word in words if word.infos]
     # The rarest word first: the words that decide most are added up first, and the common
     # ones, whose postings are most of the work, come last, when pruning can skip them.
@@ -113,30 +114,22 @@ class _Word:
     """One word of the query: its term statistics in each segment holding it (looked up once
     a search), its BM25 constants, and the most it can add to any article."""
 
-    def __init__(self, searcher, leaves: list, term: wq.Term, fieldname: str, btext: bytes) -> None:
-        weighting = searcher.weighting
-        k1 = weighting.K1
-        b = weighting._field_B.get(fieldname, weighting.B)
+    def __init__(self, searcher, leaves: list, bm25: BM25, term: wq.Term, fieldname: str, btext: bytes) -> None:
         avgfl = searcher.avg_field_length(fieldname) or 1
         self.fieldname, self.btext = fieldname, btext
-        # Whoosh's bm25(), idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avgfl)), with
-        # the constant factors multiplied out and the norm ready for each length byte.
-        self.factor = searcher.idf(fieldname, term.text) * (k1 + 1) * term.boost
-        self.norms = [k1 * ((1 - b) + b * byte_to_length(lb) / avgfl) for lb in range(256)]
+        self.factor = bm25.factor(searcher.idf(fieldname, term.text), term.boost)
+        self.norms = [bm25.norm(byte_to_length(lb), avgfl) for lb in range(256)]  # for each length byte
         self.infos = {}  # segment offset: term statistics, for the segments holding the word
         for subsearcher, offset in leaves:
             try:
-                self.infos[offset] = subsearcher.reader()._terms.term_info(fieldname, btext)
+                self.infos[offset] = term_info(subsearcher.reader(), fieldname, btext)
             except TermNotFound:
                 pass
         self.doc_frequency = sum(info.doc_frequency() for info in self.infos.values())
-        # The most: the highest weight in the shortest article of any segment (the term
-        # statistics keep both; the weight as a 32-bit float, hence the margin).
-        self.bound = 0.0
-        for info in self.infos.values():
-            weight = info.max_weight() * (1 + 1e-6)
-            norm = k1 * ((1 - b) + b * info.min_length() / avgfl)
-            self.bound = max(self.bound, self.factor * weight / (weight + norm))
+        # The most it adds: its highest weight in the shortest article, in any segment.
+        self.bound = max(
+            [0.0, *(bm25.max_score(self.factor, i.max_weight(), i.min_length(), avgfl) for i in self.infos.values())]
+        )
 
 
 def _add_word(
@@ -151,7 +144,7 @@ def _add_word(
             continue
         reader = subsearcher.reader()
         if (offset, fieldname) not in lengths:
-            raw = length_bytes(reader._perdoc, fieldname)
+            raw = length_bytes(reader, fieldname)
             lengths[offset, fieldname] = raw if raw is not None else bytes(reader.doc_count_all())
         lens = lengths[offset, fieldname]
         get = segment.get
@@ -161,7 +154,7 @@ def _add_word(
                 postings = zip(ids, weights, strict=True)
                 segment.update({d: get(d) + factor * tf / (tf + norms[lens[d]]) for d, tf in postings if d in segment})
             continue
-        deleted = frozenset(reader._perdoc.deleted_docs()) if reader.has_deletions() else None
+        deleted = deleted_docs(reader)
         first = not segment
         for ids, weights in posting_blocks(reader, info):
             # One comprehension a block scores and adds up: a single loop over the postings.

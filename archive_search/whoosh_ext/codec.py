@@ -1,7 +1,8 @@
 """What this program changes in, and reads directly from, Whoosh's segment format (W3).
 
 Both changes keep the bytes on disk in Whoosh's own format, so either reader reads
-either index; `install()` applies them, before any index is opened or written.
+either index; `apply()` makes them (whoosh_ext.install() calls it once, before any index
+is opened or written).
 
 - Posting blocks are pickled with protocol 4. Whoosh 2.7.4 uses protocol 2, which writes
   an array as a list of numbers and each bytes value as a call to codecs.encode: reading
@@ -13,9 +14,10 @@ either index; `install()` applies them, before any index is opened or written.
   feedback articles (at a million articles, some 37 segments a search). Segments written
   without them are read with the lengths added up in C.
 
-It also reads two things straight from the files, for the ranking's first pass: a segment's
-length column in one read (`length_bytes`), and a term's posting blocks from one read of
-its whole extent (`posting_blocks`; Whoosh's matcher makes some six file calls a block).
+It also reads straight from a segment, for the ranking's first pass and the indexer: its
+length column in one read (`length_bytes`), a term's posting blocks from one read of their
+whole extent (`posting_blocks`; Whoosh's matcher makes some six file calls a block), a
+term's statistics (`term_info`) and the deleted documents (`deleted_docs`).
 """
 
 from __future__ import annotations
@@ -66,15 +68,27 @@ class _Reader(columns.CompressedBytesColumn.Reader):
 STORED_COLUMN = columns.PickleColumn(_StoredBytes())
 
 
-def install() -> None:
+def apply() -> None:
     """Make Whoosh's codec write posting blocks and stored fields as described above."""
     whoosh3.dumps = _dumps
     whoosh3.STORED_COLUMN = STORED_COLUMN
 
 
-def length_bytes(perdoc, fieldname: str) -> bytes | None:
+def term_info(reader, fieldname: str, btext: bytes):
+    """A segment reader's statistics of a term (TermNotFound when the segment lacks it)."""
+    return reader._terms.term_info(fieldname, btext)
+
+
+def deleted_docs(reader) -> frozenset[int]:
+    """The document numbers a segment reader's segment has deleted."""
+    return frozenset(reader._perdoc.deleted_docs()) if reader.has_deletions() else frozenset()
+
+
+def length_bytes(reader, fieldname: str) -> bytes | None:
     """A segment's length column for a field, one byte per document, read in one go (Whoosh
-    reads it a document at a time); None when the segment has no such column."""
+    reads it a document at a time); None when the segment has no such column. `reader` is
+    a segment reader or its per-document reader."""
+    perdoc = getattr(reader, "_perdoc", reader)
     name = f"_{fieldname}_len"  # Whoosh's name for a field's length column
     if not perdoc.has_column(name):
         return None

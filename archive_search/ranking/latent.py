@@ -1,37 +1,38 @@
 """A latent semantic space of the archive's words (LSI), for the last step of ranking.
 
-The indexer fits it once a run has changed the archive: a rank-K truncated SVD of the
-term-article matrix of up to SAMPLE articles, each word weighted (1 + log tf) * idf.
+The indexer fits it once a run has changed the archive (indexing/refit.py): a truncated SVD
+of the term-article matrix of a sample of articles, each word weighted (1 + log tf) * idf
+(the rank, the sample's size and the rest: RankingConfig's latent_* settings).
 What is kept is the words' coordinates, not the articles': an article's place in the
 space is worked out at search time from its words (the SVD's fold-in), so articles
 indexed after the fit, or replaced, need nothing stored, and a space fitted on an
 older state of the archive still serves (its new words only go unplaced).
 
 Search mixes the query's and each candidate's cosine in this space into the ranking
-(search.py): articles about the query's subject in other words move up.
+(`mix`, the pipeline's third stage): articles about the query's subject in other words
+move up.
 """
 
 from __future__ import annotations
 
 import hashlib
 import heapq
+import io
 import math
 import os
+import statistics
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
+from whoosh import query as wq
 
-from .query import stopword_stems
-from .schema import stems
+from ..atomic import write_atomic
+from ..schema import is_content_word, stems
+from .config import DEFAULT, RankingConfig
 
-K = 75  # dimensions of the space (README, "How ranking works")
-SAMPLE = 20_000  # articles the space is fitted on, at most: bounds the fit's time and memory
-DRIFT = 0.1  # refitted once the archive has changed by this share since the fit
-MIN_DF = 2  # a word must be in this many sampled articles to get a place
-MAX_WORD = 32  # characters: longer "words" get no place
 _OVERSAMPLE, _POWER_ITERATIONS, _SEED = 15, 4, 20170101
 _BLOCK = 50_000  # nonzero entries multiplied at a time: bounds the products' memory
 
@@ -63,16 +64,9 @@ class LatentSpace:
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader sees the old space or the new, never half of one."""
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as handle:
-                np.savez(handle, words=self.words, idf=self.idf, vectors=self.vectors, articles=self.articles)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        buffer = io.BytesIO()
+        np.savez(buffer, words=self.words, idf=self.idf, vectors=self.vectors, articles=self.articles)
+        write_atomic(path, buffer.getvalue())
 
     @classmethod
     def load(cls, path: Path) -> LatentSpace:
@@ -90,33 +84,28 @@ class LatentSpace:
         return cls(words, idf, vectors, articles)
 
 
-def article_words(title: str, body: str) -> dict[str, float]:
-    """{stem: count} of an article's title and body, the words the space places: no
-    stopwords, numbers, one-letter words or words over MAX_WORD characters (a run of
-    letters with no space in it, such as an encoded image, would make every word in
-    the word array that long). Title words count once here (measured better than
-    the index's title weighting, README)."""
-    return content_words(Counter(stems(f"{title} {body}")))
+def article_words(title: str, body: str, max_word: int = DEFAULT.latent_max_word) -> dict[str, float]:
+    """{stem: count} of an article's title and body, the words the space places: content
+    words (schema.is_content_word) of at most `max_word` characters (a run of letters with
+    no space in it, such as an encoded image, would make every word in the word array that
+    long). Title words count once here (measured better than the index's title weighting,
+    docs/ranking.md)."""
+    return content_words(Counter(stems(f"{title} {body}")), max_word)
 
 
-def content_words(counts: Mapping[str, int]) -> dict[str, float]:
+def content_words(counts: Mapping[str, int], max_word: int = DEFAULT.latent_max_word) -> dict[str, float]:
     """The {stem: count} of a text's stems that the space places (see article_words)."""
-    skip = stopword_stems()
-    return {
-        stem: float(n)
-        for stem, n in counts.items()
-        if stem not in skip and 1 < len(stem) <= MAX_WORD and not stem.isdigit()
-    }
+    return {stem: float(n) for stem, n in counts.items() if len(stem) <= max_word and is_content_word(stem)}
 
 
-def sample_ids(ids: Iterable[str], size: int = SAMPLE) -> list[str]:
+def sample_ids(ids: Iterable[str], size: int = DEFAULT.latent_sample) -> list[str]:
     """Up to `size` of the ids, sorted, chosen by a hash of each: the same archive gives the
     same sample however its segments are laid out (--jobs), so it ranks the same."""
     keyed = ((hashlib.blake2b(i.encode("utf-8", "surrogatepass"), digest_size=8).digest(), i) for i in ids)
     return sorted(i for _, i in heapq.nsmallest(size, keyed))
 
 
-def fit(articles: Iterable[dict[str, float]], k: int = K) -> LatentSpace | None:
+def fit(articles: Iterable[dict[str, float]], config: RankingConfig = DEFAULT) -> LatentSpace | None:
     """The space of the given articles' words ({word: count} each); None if too few to fit.
 
     The articles are read once and not kept: only their (article, word, weight) triples,
@@ -137,9 +126,9 @@ def fit(articles: Iterable[dict[str, float]], k: int = K) -> LatentSpace | None:
     row, col = np.frombuffer(rows, dtype=np.int32), np.frombuffer(cols, dtype=np.int32)
     df = np.bincount(col, minlength=len(column))
     names = np.array(list(column))
-    kept = np.flatnonzero(df >= MIN_DF)
+    kept = np.flatnonzero(df >= config.latent_min_df)
     kept = kept[np.argsort(names[kept], kind="stable")]  # the space's words, sorted
-    rank = min(k, count - 1, len(kept) - 1)
+    rank = min(config.latent_dims, count - 1, len(kept) - 1)
     if rank < 2:
         return None
     renumber = np.full(len(column), -1, dtype=np.int64)
@@ -209,3 +198,90 @@ def _top_right_singular_vectors(a: _Sparse, k: int) -> np.ndarray:
     b = a.rmatmul(q).T  # q.T @ a
     _, _, vt = np.linalg.svd(b, full_matrices=False)
     return vt[:k].T
+
+
+# -- at search time ---------------------------------------------------------------
+
+
+class SpaceFile:
+    """An index's latent space file, loaded once and again only when the indexer replaced it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._loaded: tuple[int, LatentSpace | Exception] | None = None  # (file's mtime_ns, space or error)
+
+    def get(self, notes: list[str]) -> LatentSpace | None:
+        """The space; None when there is none. A damaged one is left out, with a note."""
+        try:
+            stamp = os.stat(self.path).st_mtime_ns
+        except OSError:
+            return None
+        if self._loaded is None or self._loaded[0] != stamp:
+            try:
+                self._loaded = (stamp, LatentSpace.load(self.path))
+            except (OSError, ValueError) as exc:
+                self._loaded = (stamp, exc)
+        space = self._loaded[1]
+        if isinstance(space, Exception):
+            notes.append(
+                f"note: {self.path} cannot be read ({space}); ranked without it."
+                " Run archive-search index on the archive again to fit it anew"
+            )
+            return None
+        return space
+
+
+def mix(
+    space: LatentSpace,
+    q: wq.Query,
+    counts: dict[int, Counter[str]],
+    scored: list[tuple[int, float]],
+    config: RankingConfig = DEFAULT,
+) -> list[tuple[int, float]]:
+    """Add each candidate's closeness to the query in the space to its score.
+
+    Ranks as (1 - latent_share) * z(score) + latent_share * z(cosine), z standardising over
+    the candidates, but on the scores' own scale and never lowering one: the cosine's part
+    is counted from the lowest candidate's, so candidates stay above the articles after them.
+    `counts` holds each candidate's stem counts, title and body together."""
+    query = space.project(typed_words(q))
+    if query is None:
+        return scored
+    closeness = []
+    for docnum, _ in scored:
+        vector = space.project(content_words(counts[docnum], config.latent_max_word))
+        closeness.append(0.0 if vector is None else float(vector @ query))
+    score_spread = statistics.pstdev(score for _, score in scored)
+    closeness_spread = statistics.pstdev(closeness)
+    if not score_spread or not closeness_spread:
+        return scored
+    share = config.latent_share
+    scale = share / (1 - share) * score_spread / closeness_spread
+    lowest = min(closeness)
+    return [(d, score + scale * (c - lowest)) for (d, score), c in zip(scored, closeness, strict=True)]
+
+
+def typed_words(q: wq.Query) -> dict[str, float]:
+    """{stem: times typed} of the query's body words, leaving out those it excludes (NOT)."""
+    counts: dict[str, float] = {}
+
+    def visit(node: wq.Query) -> None:
+        if isinstance(node, wq.AndNot):
+            visit(node.a)
+        elif isinstance(node, wq.Not):
+            return
+        elif isinstance(node, wq.Term):
+            if node.fieldname == "body":
+                text = node.text.decode("utf-8") if isinstance(node.text, bytes) else node.text
+                counts[text] = counts.get(text, 0.0) + node.boost
+        elif isinstance(node, wq.compound.CompoundQuery):
+            for sub in node.subqueries:
+                visit(sub)
+        else:
+            for fieldname, text in node.iter_all_terms():
+                if fieldname == "body":
+                    text = text.decode("utf-8") if isinstance(text, bytes) else text
+                    counts[text] = counts.get(text, 0.0) + 1.0
+
+    visit(q)
+    return counts

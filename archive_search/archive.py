@@ -1,0 +1,256 @@
+"""A searchable archive: one index directory opened for reading, and what can be asked of it.
+
+Everything here returns model.py's dataclasses; printing them is render.py's business.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from whoosh import query as wq
+
+from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError, QueryError
+from .model import ArchiveStats, Article, Hit, SearchResult
+from .query import Filters, ParsedQuery, parse_query
+from .ranking import pipeline
+from .ranking.bm25 import BM25
+from .ranking.config import DEFAULT, RankingConfig
+from .schema import article_from_stored, stored_datetime
+from .snippets import highlight_words, lead, snippet
+from .store import LATENT_FILE, IndexDir, survive_switches
+from .stored import StoredFields
+from .suggest import suggest
+
+SORTS = ("relevance", "newest", "oldest")
+
+
+@contextmanager
+def _reading(index_dir: IndexDir) -> Iterator[None]:
+    """Whoosh reports damaged segment files with whatever exception the damage provokes
+    (a bare Exception for a bad block tag, TypeError for a missing column, EOFError...):
+    anything but our own errors while reading the index means it cannot be read."""
+    try:
+        yield
+    except ArchiveSearchError:
+        raise
+    except (KeyboardInterrupt, BrokenPipeError, MemoryError):
+        raise
+    except Exception as exc:
+        raise IndexCorruptError(str(index_dir), f"{type(exc).__name__}: {exc}") from None
+
+
+def _survives_rebuilds(method):
+    """Read again, from the new generation, when a rebuild finished during the read.
+
+    A rebuild that completes switches generations and deletes the old one's files; a
+    read that opened the old generation just before then finds its table of contents or
+    a file it had not opened yet gone. Results are built whole before anything is
+    printed, so starting the read over shows nothing twice."""
+
+    @functools.wraps(method)
+    def wrapper(self: Archive, *args, **kwargs):
+        return survive_switches(lambda: method(self, *args, **kwargs), self._reopen_if_switched)
+
+    return wrapper
+
+
+class Archive:
+    """A searchable archive: one index directory, opened for reading."""
+
+    def __init__(self, index_dir: IndexDir | str | os.PathLike, ranking: RankingConfig = DEFAULT) -> None:
+        self.index_dir = index_dir if isinstance(index_dir, IndexDir) else IndexDir(index_dir)
+        self.ranking = ranking
+        self._ix = None
+        self._space = None  # latent.SpaceFile, made on first use (NumPy is imported with it)
+
+    @property
+    def ix(self):
+        if self._ix is None:
+            with _reading(self.index_dir):
+                self._ix = self.index_dir.open()
+        return self._ix
+
+    def _reopen_if_switched(self) -> bool:
+        """Whether the index directory now names another generation than the one open; if so,
+        the next read opens that one."""
+        if self._ix is None:
+            return False
+        try:
+            switched = self.index_dir.generation() != self._ix.indexname
+        except ArchiveSearchError:
+            return False
+        if switched:
+            self._ix = None
+        return switched
+
+    @contextmanager
+    def _searcher(self) -> Iterator:
+        """A searcher, with any failure to read the index reported as IndexCorruptError."""
+        weighting = BM25(self.ranking.k1, self.ranking.b).weighting()
+        with _reading(self.index_dir), self.ix.searcher(weighting=weighting) as searcher:
+            yield searcher
+
+    def parse(self, text: str, filters: Filters | None = None) -> ParsedQuery:
+        return parse_query(self.ix.schema, text, filters)
+
+    @_survives_rebuilds
+    def search(
+        self,
+        text: str,
+        filters: Filters | None = None,
+        *,
+        sort: str = "relevance",
+        limit: int = 10,
+        offset: int = 0,
+        snippets: bool = True,
+        feedback: bool | None = None,
+        count: bool = True,
+    ) -> SearchResult:
+        """Run a query; hits come back ranked (or sorted by date) with snippets.
+
+        feedback=False ranks by the query's own words only (None: as the ranking config says).
+        count=False leaves `total` as None: counting every match of common words is most of
+        the work on a large archive, and a script reading the hits does not need it."""
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+        if limit < 0 or offset < 0:
+            raise QueryError("--limit and --offset must be zero or more")
+        parsed = self.parse(text, filters)
+        if parsed.query is wq.NullQuery:
+            if text.strip():
+                return SearchResult([], 0, [*parsed.notes, "note: the query has no searchable words"])
+            raise QueryError("empty query: give some words to search for, or a filter such as --author")
+        config = self.ranking
+        use_feedback = config.feedback if feedback is None else feedback
+        with self._searcher() as searcher:
+            stored = StoredFields(searcher, config.read_chars)
+            q = parsed.query
+            if sort != "relevance":
+                ranked, found, matched = pipeline.date_sorted(searcher, q, sort == "newest", limit, offset, count)
+            else:
+                depth = (max(offset + limit, config.rerank_depth) if use_feedback else offset + limit) if limit else 0
+                ranked, found, matched = pipeline.first_stage(searcher, q, depth, count, config)
+                if use_feedback and len(ranked) > 1:
+                    ranked = pipeline.rerank(stored, q, ranked, config, self._latent_space(parsed.notes))
+                ranked = ranked[offset : offset + limit]
+            words = highlight_words(searcher, q) if snippets else None
+            hits = [
+                self._hit(stored, rank, docnum, score, words)
+                for rank, (docnum, score) in enumerate(ranked, start=offset + 1)
+            ]
+            suggestion = None
+            if not matched and not parsed.plain_words:
+                suggestion = suggest(searcher, text, config.read_chars)
+        return SearchResult(hits, found if count else None, parsed.notes, suggestion, matched)
+
+    def _latent_space(self, notes: list[str]):
+        """The index's latent space (ranking/latent.py); None when there is none or ranking
+        leaves it out."""
+        if not self.ranking.latent:
+            return None
+        if self._space is None:
+            if not (self.index_dir.path / LATENT_FILE).exists():
+                return None  # NumPy is imported only for an index that has a space
+            from .ranking.latent import SpaceFile
+
+            self._space = SpaceFile(self.index_dir.path / LATENT_FILE)
+        return self._space.get(notes)
+
+    def count(self, text: str, filters: Filters | None = None) -> int:
+        return self.search(text, filters, limit=0, snippets=False).total or 0
+
+    def _hit(
+        self,
+        stored: StoredFields,
+        rank: int,
+        docnum: int,
+        score: float,
+        words: frozenset[str] | None,
+        with_lead: bool = False,
+    ) -> Hit:
+        """A Hit for a document; with a snippet of the words given, or its opening with_lead."""
+        article = article_from_stored(stored[docnum])
+        text, spans = "", []
+        if words is not None:
+            text, spans = snippet(stored.opening(article.title), article.body, words)
+        elif with_lead:
+            text = lead(article.body)
+        return Hit(
+            rank=rank,
+            score=float(score),
+            id=article.id,
+            title=article.title,
+            authors=article.authors,
+            published=article.published,
+            dateline=article.dateline,
+            source=article.source,
+            url=article.url,
+            path=article.path,
+            snippet=text,
+            highlights=spans,
+        )
+
+    @_survives_rebuilds
+    def similar(self, article_id: str, *, limit: int = 10, snippets: bool = True) -> SearchResult:
+        """Articles most like the given one (Whoosh's more-like-this on key body terms)."""
+        with self._searcher() as searcher:
+            docnum = searcher.document_number(id=article_id)
+            if docnum is None:
+                raise ArticleNotFoundError(article_id)
+            stored = StoredFields(searcher, self.ranking.read_chars)
+            # Whoosh would stem the whole stored body for its key terms; its opening is enough.
+            body = stored[docnum].get("body", "")
+            results = searcher.more_like(docnum, "body", text=body or None, top=limit + 1, numterms=12)
+            hits = []
+            for hit in results:
+                if hit.docnum == docnum:
+                    continue
+                if len(hits) == limit:
+                    break
+                hits.append(self._hit(stored, len(hits) + 1, hit.docnum, hit.score or 0.0, None, with_lead=snippets))
+        return SearchResult(hits, len(hits))
+
+    @_survives_rebuilds
+    def get(self, article_id: str) -> Article | None:
+        with self._searcher() as searcher:
+            stored = searcher.document(id=article_id)
+        return article_from_stored(stored) if stored else None
+
+    @_survives_rebuilds
+    def stats(self, top: int = 10) -> ArchiveStats:
+        meta = self.index_dir.read_meta()
+        authors: Counter[str] = Counter()
+        datelines: Counter[str] = Counter()
+        sources: Counter[str] = Counter()
+        years: Counter[int] = Counter()
+        first = last = None
+        with self._searcher() as searcher:
+            count = searcher.doc_count()
+            for stored in searcher.all_stored_fields():
+                authors.update(stored.get("authors") or [])
+                if stored.get("dateline"):
+                    datelines[stored["dateline"]] += 1
+                if stored.get("source"):
+                    sources[stored["source"]] += 1
+                published = stored_datetime(stored.get("published_at"))
+                if published:
+                    years[published.year] += 1
+                    first = published if first is None or published < first else first
+                    last = published if last is None or published > last else last
+        size = sum(entry.stat().st_size for entry in os.scandir(self.index_dir.path) if entry.is_file())
+        return ArchiveStats(
+            articles=count,
+            first=first,
+            last=last,
+            index_bytes=size,
+            updated=meta.get("updated"),
+            index_dir=str(self.index_dir),
+            top_authors=authors.most_common(top),
+            top_datelines=datelines.most_common(top),
+            per_year=sorted(years.items()),
+            sources=sources.most_common(top),
+        )

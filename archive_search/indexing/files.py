@@ -1,0 +1,274 @@
+"""The files an indexing run reads: the walk of the trees named, reading one file safely,
+content hashes, the record of what was indexed before, and JSON Lines from standard input."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import stat
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
+
+from ..errors import InputError
+from ..model import IndexStats
+from ..readers import MAX_FILE_BYTES, Problem, too_big
+from ..readers.jsonrecords import MAX_RECORD_CHARS
+from ..readers.sniff import ignored_in_walk
+
+STDIN = "-"  # the path argument that means standard input
+STDIN_PATH = "<stdin>"  # the path articles from standard input are indexed under
+
+
+def digest(data: bytes) -> str:
+    """A file's content hash, as the index records it."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def walk(root: str, problems: list[Problem], stats: IndexStats | None, follow: bool) -> Iterator[str]:
+    """Regular files under root, depth first, each directory's files in name order, hidden
+    entries left out. Iterative, so any depth of tree is walked. Symbolic links are not
+    followed unless `follow` (a link may lead out of the tree: to /etc, to ~/.ssh); pipes,
+    sockets and devices are never opened. Each is counted in `stats` when given."""
+    seen: set[tuple[int, int]] = set()  # directories entered, against loops (links, bind mounts)
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as entries:
+                listing = sorted((e for e in entries if not e.name.startswith(".")), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(Problem(exc.filename or folder, f"cannot read directory: {exc.strerror or exc}"))
+            continue
+        # Every entry's kind as listed, before any file is read: one that vanishes meanwhile
+        # is still met, and reported as gone.
+        subfolders = []
+        for entry, kind in [(entry, _kind(entry, follow)) for entry in listing]:
+            if kind == "dir":
+                subfolders.append(entry.path)
+            elif kind == "file":
+                yield entry.path
+            elif stats is not None and kind == "link":
+                stats.links_skipped += 1
+            elif stats is not None and kind == "special":
+                stats.specials_skipped += 1
+        stack.extend(reversed(subfolders))
+
+
+def _kind(entry: os.DirEntry, follow: bool) -> str:
+    """What a directory entry is: "dir", "file", "link" (not followed) or "special"."""
+    try:
+        if entry.is_symlink() and not follow:
+            return "link"
+        mode = entry.stat(follow_symlinks=follow).st_mode
+    except OSError:  # vanished since listed, or a link to nothing
+        return "link" if not follow or entry.is_symlink() else "file"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    return "file" if stat.S_ISREG(mode) else "special"
+
+
+_SKIPPED = "skipped"
+
+
+class Files:
+    """The files named by the command-line paths, as (absolute path, path as shown, named).
+
+    An archive of a million articles is a million files, and a list of their paths would
+    make the indexer's memory grow with the archive. So the paths are walked twice: once
+    up front, to count the files and note a 64-bit hash of each path (8 bytes a file; two
+    paths sharing a hash among a million is a chance in tens of millions, and would make
+    one of them look already listed), then again while indexing. A path named twice (a
+    file and its directory) is indexed once, where first named."""
+
+    def __init__(self, paths: list[str], *, follow_symlinks: bool = False, stats: IndexStats | None = None) -> None:
+        self._paths = paths
+        self._follow = follow_symlinks
+        self._stats = stats  # counts the links and special files passed over, while discovering
+        self._hashes = array("q")  # of every path found, sorted once discovery ends
+        self._repeats: set[tuple[int, int]] = set()  # (argument number, hash): already listed
+        self.roots: list[str] = []  # the directories named, absolute
+
+    def discover(self) -> Iterator[Problem | str]:
+        """Walk once: count and note the files; yield each problem, and _SKIPPED for each
+        file that is not an article format."""
+        seen: set[int] = set()  # while discovering only
+        for number, found in self._walk(collect=True):
+            if not isinstance(found, tuple):
+                yield found
+                continue
+            key = hash(found[0])
+            if key in seen:
+                self._repeats.add((number, key))
+            else:
+                seen.add(key)
+        self._hashes = array("q", sorted(seen))
+
+    def __len__(self) -> int:
+        """How many files discovery found, each counted once."""
+        return len(self._hashes)
+
+    def __iter__(self) -> Iterator[tuple[str, str, bool]]:
+        """(absolute path, path as shown, named on the command line) of every file."""
+        for number, found in self._walk(collect=False):
+            if isinstance(found, tuple) and (number, hash(found[0])) not in self._repeats:
+                yield found
+
+    def __contains__(self, path: str) -> bool:
+        """Whether the walk found this absolute path."""
+        return _position(self._hashes, hash(path)) is not None
+
+    def _walk(self, *, collect: bool) -> Iterator[tuple[int, tuple[str, str, bool] | Problem | str]]:
+        """(argument number, what was found); problems and skipped files only when collecting.
+        A path named on the command line is read as named, a link included (as cat does)."""
+        for number, arg in enumerate(self._paths):
+            if arg == STDIN:
+                yield number, (STDIN, STDIN_PATH, True)
+            elif os.path.isdir(arg):
+                if collect:
+                    self.roots.append(os.path.abspath(arg))
+                walk_problems: list[Problem] = []
+                for path in walk(arg, walk_problems, self._stats if collect else None, self._follow):
+                    if ignored_in_walk(path):
+                        if collect:
+                            yield number, _SKIPPED
+                    else:
+                        yield number, (os.path.abspath(path), path, False)
+                if collect:
+                    for problem in walk_problems:
+                        yield number, problem
+            elif os.path.lexists(arg):
+                yield number, (os.path.abspath(arg), arg, True)
+            elif collect:
+                yield number, Problem(arg, "no such file or directory")
+
+
+class Digests:
+    """{path: content hash} of the files indexed before the run, in 24 bytes a file.
+
+    A dict of path strings would make a re-run over a million files hold some 250 MB.
+    Paths are kept as 64-bit hashes (two sharing one among a million is a chance in tens
+    of millions, and would only make a file look changed and be indexed again), sorted,
+    with their 16-byte content hashes alongside in the same order."""
+
+    _SIZE = 16  # bytes of a content hash (digest)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        keys, raw = array("q"), bytearray()
+        for path, digest in pairs:
+            keys.append(hash(path))
+            raw += _unhex(digest, self._SIZE)
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self._keys = array("q", (keys[i] for i in order))
+        size = self._SIZE
+        self._digests = b"".join(raw[i * size : (i + 1) * size] for i in order)
+
+    def get(self, path: str) -> str | None:
+        at = _position(self._keys, hash(path))
+        return None if at is None else self._digests[at * self._SIZE : (at + 1) * self._SIZE].hex()
+
+
+def _position(keys: array, key: int) -> int | None:
+    """Where a path's hash sits in a sorted array of them; None when it is not there."""
+    at = bisect_left(keys, key)
+    return at if at < len(keys) and keys[at] == key else None
+
+
+def _unhex(digest: str, size: int) -> bytes:
+    """A content hash as bytes; anything else (never written by this version) as zeros,
+    which match no file's hash, so that the file is indexed again."""
+    try:
+        raw = bytes.fromhex(digest)
+    except ValueError:
+        raw = b""
+    return raw if len(raw) == size else bytes(size)
+
+
+# A line of standard input is read up to this many bytes: enough UTF-8 for one record over
+# the readers' limit (MAX_RECORD_CHARS characters, at most four bytes each), which they then
+# refuse. The rest of a longer line is read and dropped a piece at a time, so one line of
+# gigabytes costs this much memory, not its size.
+_MAX_LINE_BYTES = 4 * MAX_RECORD_CHARS + 4
+
+
+def stream_lines(stream: BinaryIO) -> Iterator[str]:
+    """The stream's lines, decoded (a bad byte becomes U+FFFD); an over-long line is cut
+    at _MAX_LINE_BYTES, still over the readers' limit, so they report it."""
+    while True:
+        line = _read_line(stream)
+        if not line:
+            return
+        if len(line) == _MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while (rest := _read_line(stream)) and not rest.endswith(b"\n"):
+                pass
+        yield line.decode("utf-8", errors="replace")
+
+
+def _read_line(stream: BinaryIO) -> bytes:
+    """A line of standard input; one that cannot be read is the input's fault, not the index's."""
+    try:
+        return stream.readline(_MAX_LINE_BYTES)
+    except (OSError, ValueError) as exc:  # ValueError: the stream is closed
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "it is closed"
+        raise InputError(STDIN_PATH, f"cannot read standard input ({reason})") from None
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
+_BECAME_LINK = "became a symbolic link during the run; not followed (see --follow-symlinks)"
+
+
+def _not_regular(mode: int) -> str:
+    """Why a file of this mode is not read: what it is instead."""
+    what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    hint = "; to index JSON Lines from a pipe use: archive-search index -" if stat.S_ISFIFO(mode) else ""
+    return f"is {what}, not a regular file; skipped{hint}"
+
+
+def read_file(path: str, *, follow: bool = False) -> bytes:
+    """The file's bytes, or InputError with a reason a person can act on. Only a regular file
+    is read: it is checked before opening (opening a pipe waits for a writer, opening a
+    device can act on it) and again on the open descriptor, which never blocks and, unless
+    `follow`, refuses a link put in the file's place since the walk."""
+    try:
+        mode = (os.stat if follow else os.lstat)(path).st_mode
+        if stat.S_ISLNK(mode):
+            raise InputError(path, _BECAME_LINK)
+        if not stat.S_ISREG(mode):
+            raise InputError(path, _not_regular(mode))
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+        if not follow:
+            flags |= getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, flags)
+        with open(fd, "rb", closefd=True) as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise InputError(path, _not_regular(info.st_mode))
+            if info.st_size > MAX_FILE_BYTES:
+                raise InputError(path, too_big(info.st_size))
+            data = handle.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:  # it grew while being read
+                raise InputError(path, too_big(len(data)))
+            return data
+    except IsADirectoryError:
+        raise InputError(path, "is a directory") from None
+    except PermissionError:
+        raise InputError(path, "permission denied") from None
+    except FileNotFoundError:
+        raise InputError(path, "file disappeared before it could be read") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow:
+            raise InputError(path, _BECAME_LINK) from None
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None

@@ -1,0 +1,292 @@
+"""One writer's worth of an indexing run: the Whoosh writer, the reader it started from,
+the changes it makes for each file and record, and the counts.
+
+Problems met are handed to `report` (problems.py decides which are shown).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO
+
+from ..errors import InputError
+from ..model import Article, IndexStats
+from ..readers import Problem, parse_bytes, parse_jsonl_lines
+from ..readers.common import short_hash
+from ..schema import document_fields
+from ..whoosh_ext.codec import deleted_docs
+from .files import STDIN_PATH, Digests, Files, digest, read_file, stream_lines
+
+# Helpers start after this many articles in one commit: a small update is not worth a process.
+HELPERS_AFTER = 1_000
+
+
+def _filesig(path: str, content_hash: str) -> str:
+    """The index's record of a file's content: "path\\0hash"."""
+    return f"{path}\0{content_hash}"
+
+
+class Session:
+    """One writer's worth of work: the Whoosh writer, the reader it started from, the counts."""
+
+    def __init__(
+        self,
+        ix,
+        stats: IndexStats,
+        report: Callable[[Problem], None],
+        *,
+        fresh: bool,
+        commit_every: int,
+        jobs: int,
+    ) -> None:
+        self.ix = ix
+        self.report = report
+        self.commit_every = commit_every
+        self.jobs = jobs
+        self.stats = stats
+        self.fresh = fresh  # the index was empty when the run began: no file was indexed before
+        self.committed = False  # whether this run has committed articles (which readers now see)
+        self.articles_written = 0
+        self.pending = 0
+        self.ids: dict[str, str] = {}  # id -> path, for ids written since the last commit
+        self.replaced: set[str] = set()  # paths whose old articles are deleted since the last commit
+        # Hashes of the ids written from stdin in this run (8 bytes' worth an article): a record
+        # reusing one is a duplicate within the stream, not an update of an earlier run's.
+        self.stream_ids: set[int] = set()
+        self._digests: Digests | None = None  # path -> content hash, as indexed before the run
+        self._open()
+
+    def _open(self) -> None:
+        self.searcher = self.ix.searcher()
+        # compound=False: separate segment files are read in place; a compound file makes
+        # Whoosh copy whole sub-files into memory on every open (~30 ms per search at 21k articles).
+        from ..whoosh_ext.parallel import ParallelSegmentWriter
+
+        self.writer = ParallelSegmentWriter(
+            self.ix,
+            helpers=self.jobs - 1,
+            start_after=min(HELPERS_AFTER, max(1, self.commit_every // 2)),
+            limitmb=256,
+            compound=False,
+        )
+
+    def total(self) -> int:
+        with self.ix.searcher() as searcher:
+            return searcher.doc_count()
+
+    # -- what the index already holds -----------------------------------------
+
+    def known_digest(self, path: str) -> str | None:
+        if self.fresh:
+            return None
+        if self._digests is None:
+            self._digests = self._read_digests()
+        return self._digests.get(path)
+
+    def _read_digests(self) -> Digests:
+        """The content hash of every indexed file, read in one pass over the filesig terms.
+
+        One pass instead of a term lookup per file: a lookup costs a binary search per
+        segment (most of a no-change re-run's time)."""
+        return Digests(self._live_filesigs())
+
+    def _live_filesigs(self, prefix: str = "") -> Iterator[tuple[str, str]]:
+        """(path, content hash) of every indexed file whose path starts with `prefix`.
+
+        Whoosh keeps a deleted article's terms until its segment is merged away, so a file
+        removed or replaced still has its old filesig term there; those of a segment's
+        deleted articles are left out. A file's articles in one segment are all live or all
+        deleted: a run deletes a file's articles from committed segments and writes its new
+        ones to a new segment."""
+        for subsearcher, _ in self.searcher.leaf_searchers():
+            reader = subsearcher.reader()
+            gone: set[str] = set()
+            if reader.has_deletions():
+                gone = {reader.stored_fields(docnum).get("path") for docnum in deleted_docs(reader)}
+            terms = reader.expand_prefix("filesig", prefix) if prefix else reader.lexicon("filesig")
+            for term in terms:
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                path, _, digest = text.partition("\0")
+                if path not in gone:
+                    yield path, digest
+
+    def stored_for_path(self, path: str) -> list[dict]:
+        from whoosh.query import Term
+
+        if self.fresh:
+            return []
+        return [self.searcher.stored_fields(n) for n in self.searcher.docs_for_query(Term("path", path))]
+
+    def vanished(self, roots: list[str], present: Files) -> list[str]:
+        """Indexed files under the given directories that are no longer there."""
+        if self.fresh:
+            return []
+        gone: set[str] = set()
+        for root in roots:
+            for path, _ in self._live_filesigs(root.rstrip(os.sep) + os.sep):
+                if path not in present:
+                    gone.add(path)
+        return sorted(gone)
+
+    # -- changes -------------------------------------------------------------
+
+    def remove_vanished(self, paths: list[str]) -> None:
+        for path in paths:
+            old = self.stored_for_path(path)
+            self.writer.delete_by_term("path", path)
+            self.replaced.add(path)
+            self.stats.files_removed += 1
+            self.stats.articles_removed += len(old)
+
+    def index_file(self, path: str, display: str, *, follow: bool = False) -> None:
+        """Index one file; `follow`: it may be reached through a symbolic link."""
+        stats = self.stats
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            stats.files_failed += 1
+            self.report(Problem(display, "file name is not valid UTF-8; rename the file to index it"))
+            return
+        try:
+            data = read_file(path, follow=follow)
+        except InputError as exc:
+            stats.files_failed += 1
+            self.report(Problem(display, exc.reason))
+            return
+        content_hash = digest(data)
+        known = self.known_digest(path)
+        if known == content_hash:
+            stats.files_unchanged += 1
+            return
+        articles: list[Article] = []
+        errors_before = stats.errors
+        try:
+            for item in parse_bytes(data, path):
+                if isinstance(item, Article):
+                    articles.append(item)
+                else:
+                    self.report(_shown(item, display))
+        except (InputError, RecursionError) as exc:
+            reason = exc.reason if isinstance(exc, InputError) else "structure nested too deeply to read"
+            stats.files_failed += 1
+            self.report(Problem(display, reason))
+            return
+        if not articles and stats.errors == errors_before:
+            self.report(Problem(display, "no articles found in this file"))
+        old_ids: set[str] = set()
+        if known is not None:
+            old_ids = {doc["id"] for doc in self.stored_for_path(path)}
+            self.writer.delete_by_term("path", path)
+            self.replaced.add(path)
+            stats.files_changed += 1
+        else:
+            stats.files_new += 1
+        sig = _filesig(path, content_hash)
+        new_ids = set()
+        for article in articles:
+            article.path = path
+            self._add(article, sig, display)
+            new_ids.add(article.id)
+        stats.articles_updated += len(new_ids & old_ids)
+        stats.articles_added += len(new_ids - old_ids)
+        stats.articles_removed += len(old_ids - new_ids)
+        self._maybe_commit()
+
+    def index_stream(self, stream: BinaryIO) -> None:
+        """JSON Lines on stdin: no file to track, so an article replaces the one an earlier
+        run read from stdin under its id. Within one stream an id is used once: a later
+        record reusing it gets a suffix and a warning, as a second file's article would."""
+        try:
+            self._index_records(parse_jsonl_lines(stream_lines(stream), STDIN_PATH))
+        except InputError as exc:  # what was read before stays indexed
+            self.report(Problem(exc.path, exc.reason))
+
+    def _index_records(self, records: Iterable[Article | Problem]) -> None:
+        for item in records:
+            if not isinstance(item, Article):
+                self.report(item)
+                continue
+            item.path = STDIN_PATH
+            if hash(item.id) in self.stream_ids:
+                item.id = self._suffixed(item, STDIN_PATH, "an earlier record of this stream")
+            if self._existing_path(item.id) == STDIN_PATH:
+                self.writer.delete_by_term("id", item.id)
+                self.stats.articles_updated += 1
+            else:
+                self.stats.articles_added += 1
+            self._add(item, None, STDIN_PATH)
+            self.stream_ids.add(hash(item.id))
+            self._maybe_commit()
+
+    def _existing_path(self, article_id: str) -> str | None:
+        if self.fresh and not self.committed:
+            return None
+        docnum = self.searcher.document_number(id=article_id)
+        return None if docnum is None else self.searcher.stored_fields(docnum).get("path")
+
+    def _add(self, article: Article, sig: str | None, display: str) -> None:
+        article.id = self._unique_id(article, display)
+        self.ids[article.id] = article.path
+        self.writer.add_document(**document_fields(article, sig))
+        self.articles_written += 1
+        self.pending += 1
+
+    def _owner(self, article_id: str) -> str | None:
+        """The path of the other article that already has this id, if any."""
+        owner = self.ids.get(article_id)
+        if owner is None:
+            owner = self._existing_path(article_id)
+            if owner in self.replaced:
+                owner = None  # its article is deleted in this run
+        return owner
+
+    def _unique_id(self, article: Article, display: str) -> str:
+        """Keep the article's own id unless another file's article has it already."""
+        owner = self._owner(article.id)
+        if owner is None or owner == article.path == STDIN_PATH:
+            return article.id
+        return self._suffixed(article, display, owner)
+
+    def _suffixed(self, article: Article, display: str, owner: str) -> str:
+        """A free id for an article whose own id `owner` has, with a warning saying so.
+        Derived from the path and position, so a re-run gives the article the same id again."""
+        salt = f"{article.path}#{article.position}"
+        candidate = f"{article.id}-{short_hash(salt)}"
+        while self._owner(candidate) not in (None, article.path) or hash(candidate) in self.stream_ids:
+            salt += "#"
+            candidate = f"{article.id}-{short_hash(salt)}"
+        # The position is a record's number in its file (a story's, an array item's, a line's).
+        reason = f"id {article.id!r} is already used by {owner}; indexed as {candidate!r}"
+        self.report(Problem(display, reason, warning=True, record=article.position or None))
+        return candidate
+
+    def _maybe_commit(self) -> None:
+        if self.pending >= self.commit_every:
+            self.commit()
+            self._open()
+
+    def commit(self) -> None:
+        self.searcher.close()
+        self.writer.commit()
+        self.pending = 0
+        self.committed = self.committed or self.articles_written > 0
+        # What was written and deleted is now in the index, where the next reader finds
+        # it: holding the ids written would make a long run's memory grow with the archive.
+        self.ids.clear()
+        self.replaced.clear()
+
+    def cancel(self) -> None:
+        """Undo what is not committed. Best effort: Ctrl-C can land between a commit and the
+        next writer's opening, when the reader is already closed and the writer already
+        committed; the interruption itself must still reach the caller."""
+        for step in (self.searcher.close, self.writer.cancel):
+            try:
+                step()
+            except Exception:  # already closed or committed: nothing to undo
+                pass
+
+
+def _shown(problem: Problem, display: str) -> Problem:
+    problem.path = display
+    return problem

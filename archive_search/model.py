@@ -1,0 +1,184 @@
+"""What the library returns: articles, search hits and results, index statistics, indexing runs.
+
+Each type's public JSON form (README, "Output formats") is defined here, by its `to_dict`,
+and nowhere else: the renderers only serialise these dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .readers.common import Problem
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dataclass
+class Article:
+    """One news article, independent of the file format it came from."""
+
+    id: str
+    title: str = ""
+    body: str = ""
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None  # always timezone-aware when set
+    updated: datetime | None = None
+    dateline: str = ""  # place the story was filed from, e.g. "WILLIAMSBURG"
+    source: str = ""  # publication or site, e.g. "DNAinfo New York"
+    url: str = ""
+    tags: list[str] = field(default_factory=list)  # section, topics, keywords
+    path: str = ""  # file the article was read from
+    position: int = 0  # 1-based record number (or line) inside a multi-record file; 0 = whole file
+
+    def to_dict(self) -> dict:
+        """The public JSON form (`show --format json`)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "body": self.body,
+            "authors": list(self.authors),
+            "published": _iso(self.published),
+            "updated": _iso(self.updated),
+            "dateline": self.dateline,
+            "source": self.source,
+            "url": self.url,
+            "tags": list(self.tags),
+            "path": self.path,
+            "position": self.position,
+        }
+
+
+# The fields of a hit, in their order in every format (json, jsonl, tsv's and csv's columns).
+HIT_FIELDS = ("rank", "score", "id", "title", "authors", "published", "dateline", "source", "url", "path", "snippet")
+
+
+@dataclass
+class Hit:
+    """One ranked search result."""
+
+    rank: int
+    score: float
+    id: str
+    title: str
+    authors: list[str]
+    published: datetime | None
+    dateline: str
+    source: str
+    url: str
+    path: str
+    snippet: str = ""
+    # (start, end) character offsets of the matched words inside `snippet`
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The public JSON form, keys in HIT_FIELDS order (the highlights are the terminal's)."""
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "id": self.id,
+            "title": self.title,
+            "authors": list(self.authors),
+            "published": _iso(self.published),
+            "dateline": self.dateline,
+            "source": self.source,
+            "url": self.url,
+            "path": self.path,
+            "snippet": self.snippet,
+        }
+
+
+@dataclass
+class SearchResult:
+    """The hits of one search (or `similar`), and what is known about the rest."""
+
+    hits: list[Hit]
+    total: int | None  # matching articles, not just those returned; None when not counted
+    notes: list[str] = field(default_factory=list)
+    suggestion: str | None = None  # "did you mean" text when nothing matched
+    matched: bool | None = None  # did anything match (also known when not counted)
+
+    def __post_init__(self) -> None:
+        if self.matched is None:
+            self.matched = bool(self.total) if self.total is not None else bool(self.hits)
+
+
+@dataclass
+class ArchiveStats:
+    """What `stats` describes: the index's size, dates and most frequent names."""
+
+    articles: int
+    first: datetime | None
+    last: datetime | None
+    index_bytes: int
+    updated: str | None
+    index_dir: str
+    top_authors: list[tuple[str, int]]
+    top_datelines: list[tuple[str, int]]
+    per_year: list[tuple[int, int]]
+    sources: list[tuple[str, int]]
+
+    def to_dict(self) -> dict:
+        """The public JSON form (`stats --format json`)."""
+        return {
+            "articles": self.articles,
+            "first_published": _iso(self.first),
+            "last_published": _iso(self.last),
+            "index_bytes": self.index_bytes,
+            "index_dir": self.index_dir,
+            "updated": self.updated,
+            "sources": [{"source": s, "articles": n} for s, n in self.sources],
+            "top_authors": [{"author": a, "articles": n} for a, n in self.top_authors],
+            "top_datelines": [{"dateline": d, "articles": n} for d, n in self.top_datelines],
+            "per_year": [{"year": y, "articles": n} for y, n in self.per_year],
+        }
+
+
+@dataclass
+class IndexStats:
+    """What an indexing run did. Articles are counted by id; files by path."""
+
+    articles_added: int = 0
+    articles_updated: int = 0
+    articles_removed: int = 0
+    files_new: int = 0
+    files_changed: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    files_failed: int = 0
+    files_skipped: int = 0  # not article formats (images, stylesheets...), passed over silently
+    links_skipped: int = 0  # symbolic links in walked directories, not followed
+    specials_skipped: int = 0  # named pipes, sockets and devices in walked directories
+    problems: list[Problem] = field(default_factory=list)  # the first ones, as reported (indexing/problems.py)
+    errors: int = 0  # inputs (files or records) that could not be indexed, all counted
+    warnings: int = 0  # inputs indexed with a caveat
+    total_articles: int = 0  # in the index after the run
+    latent_fitted: int = 0  # articles the latent space was fitted to in this run (0: not fitted)
+    elapsed: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """Whether any input (a file or a record) could not be indexed."""
+        return self.errors > 0
+
+    @property
+    def files_seen(self) -> int:
+        return self.files_new + self.files_changed + self.files_unchanged + self.files_failed
+
+    @property
+    def articles_changed(self) -> int:
+        return self.articles_added + self.articles_updated + self.articles_removed
+
+
+@dataclass
+class Progress:
+    """Passed to an indexing run's progress callback after every file."""
+
+    files_done: int
+    files_total: int
+    articles: int
+    current: str

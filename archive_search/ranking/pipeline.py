@@ -1,0 +1,90 @@
+"""A ranked search, stage by stage, over one list of (docnum, score) candidates:
+
+    first pass (BM25) -> feedback (RM3) -> latent space -> tie-break
+
+Each stage is a flat call here; what each does and why is in its own module and in
+docs/ranking.md, and every setting is in config.py.
+"""
+
+from __future__ import annotations
+
+from whoosh import query as wq
+
+from ..schema import TITLE_END, stem_counts, weighted
+from ..stored import StoredFields
+from . import feedback
+from .bm25 import BM25
+from .config import RankingConfig
+from .firstpass import first_pass
+
+Ranked = list[tuple[int, float]]
+
+
+def first_stage(
+    searcher, q: wq.Query, depth: int, count: bool, config: RankingConfig
+) -> tuple[Ranked, int | None, bool]:
+    """The `depth` best articles by BM25 of the query's words, how many matched (None when not
+    counted), and whether any did. The first pass scores the common plain queries; Whoosh's
+    own search, with the same BM25, all others."""
+    fast = first_pass(searcher, q, depth, BM25(config.k1, config.b), count=count or not depth)
+    if fast is not None:
+        ranked, found = fast
+        # found is None when the first pass pruned, which it does only once it has a full
+        # `depth` of matches.
+        return ranked, found, found is None or found > 0
+    results = searcher.search(q, limit=depth or 1)
+    ranked = [(hit.docnum, hit.score or 0.0) for hit in results] if depth else []
+    found = len(results) if count else None
+    return ranked, found, bool(found) if count else results.scored_length() > 0
+
+
+def date_sorted(
+    searcher, q: wq.Query, newest: bool, limit: int, offset: int, count: bool
+) -> tuple[Ranked, int | None, bool]:
+    """The articles matching the query by publication date instead of by score (the same
+    return as first_stage's); articles without a date come last."""
+    results = searcher.search(q, limit=offset + limit or 1, sortedby="published", reverse=newest)
+    ranked = [(hit.docnum, hit.score or 0.0) for hit in results[offset : offset + limit]] if limit else []
+    found = len(results) if count else None
+    return ranked, found, bool(found) if count else results.scored_length() > 0
+
+
+def rerank(stored: StoredFields, q: wq.Query, ranked: Ranked, config: RankingConfig, space=None) -> Ranked:
+    """Feedback, then the latent space, then the tie-break, over the first `rerank_depth`
+    articles (the candidates); any further ones follow them in the first pass's order,
+    scored without feedback's share, so below every candidate: a longer --limit only adds
+    to the list's end. Only articles the query matched are reordered: feedback brings in
+    none without the words typed."""
+    if not feedback.typed_count(q):
+        return ranked
+    candidates, rest = ranked[: config.rerank_depth], ranked[config.rerank_depth :]
+    counts, words, cut = _candidate_words(stored, candidates)
+    scored = feedback.rescore(stored.searcher, q, candidates, words, cut, config)
+    if scored is None:
+        return ranked
+    if space is not None:
+        from .latent import mix
+
+        scored = mix(space, q, {d: title + body for d, (title, body) in counts.items()}, scored, config)
+    scored = tie_break(stored, scored)
+    own = feedback.query_weight(q, config)
+    return scored + [(d, own * s) for d, s in rest]
+
+
+def tie_break(stored: StoredFields, scored: Ranked) -> Ranked:
+    """Best first; equal scores in id order, not document-number order: the same archive
+    indexed again (with --jobs, into differently shared segments) ranks the same."""
+    return sorted(scored, key=lambda item: (-item[1], stored[item[0]].get("id", "")))
+
+
+def _candidate_words(stored: StoredFields, candidates: Ranked) -> tuple[dict, dict, dict]:
+    """Each candidate's (title, body) stem counts, its {stem: weight} as the index weighs
+    title words, and for those only partly read, the number of words read."""
+    counts, cut = {}, {}
+    for docnum, _ in candidates:
+        fields = stored[docnum]
+        counts[docnum] = stem_counts(f"{stored.opening(fields.get('title', ''))}{TITLE_END}{fields.get('body', '')}")
+        if docnum in stored.cut:
+            cut[docnum] = sum(counts[docnum][0].values()) + sum(counts[docnum][1].values())
+    words = {docnum: weighted(title, body) for docnum, (title, body) in counts.items()}
+    return counts, words, cut
