@@ -24,9 +24,7 @@ from pathlib import Path
 import ir_measures
 from ir_measures import AP, P, R, nDCG
 
-from archive_search.indexer import Indexer
-from archive_search.search import Archive
-from archive_search.store import IndexDir
+from archive_search import Archive, Indexer, IndexDir
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = ROOT.parent / "shared" / "relevance"

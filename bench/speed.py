@@ -104,7 +104,7 @@ def corpus_files(corpus: Path) -> list[Path]:
 
 def iter_articles(corpus: Path) -> Iterator[tuple[str, str, str]]:
     """(id, title, body) of every article the product's reader finds; Problems are skipped."""
-    from archive_search.articles import Article
+    from archive_search.model import Article
     from archive_search.errors import InputError
     from archive_search.readers import parse_bytes
 
@@ -284,7 +284,7 @@ def measure_cli(ix: Path, runs: int) -> dict[str, list[float]]:
 
 
 def product_search(ix: Path) -> Search:
-    from archive_search.search import Archive
+    from archive_search import Archive
 
     archive = Archive(ix)
     # snippets and feedback, no total count: what `search --format jsonl` does

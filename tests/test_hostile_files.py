@@ -73,7 +73,7 @@ def test_the_helper_process_never_imports_from_the_current_directory(tmp_path):
     # itself is imported from where it is installed, and the archive is only the cwd.
     launcher = tmp_path / "bin" / "archive-search"
     launcher.parent.mkdir()
-    launcher.write_text("import sys\nfrom archive_search import console_main\nsys.exit(console_main())\n")
+    launcher.write_text("import sys\nfrom archive_search._entry import console_main\nsys.exit(console_main())\n")
     index = tmp_path / "index"
     result = subprocess.run(
         [

@@ -12,6 +12,7 @@ from conftest import DATA, assert_no_traceback, run_cli
 
 from archive_search.archive import Archive
 from archive_search.errors import IndexLockedError
+from archive_search.status import status_for
 from archive_search.indexing.indexer import Indexer
 from archive_search.store import IndexDir, default_index_dir
 
@@ -170,7 +171,7 @@ def test_second_writer_is_refused(tmp_path):
     index = IndexDir(tmp_path / "ix")
     with index.write_lock(command="test holder"), pytest.raises(IndexLockedError) as info:
         Indexer(index).run([str(DATA / "pages")])
-    assert info.value.exit_code == 75 and "test holder" in str(info.value) and "--wait" in str(info.value)
+    assert status_for(info.value) == 75 and "test holder" in str(info.value) and "--wait" in str(info.value)
     Indexer(index).run([str(DATA / "pages")])  # released: the next run goes ahead
 
 
