@@ -15,7 +15,7 @@ import sys
 import types
 import warnings
 
-_INTERRUPTED = 130  # status.ExitStatus.INTERRUPTED; status.py is not imported before the command is
+from .status import ExitStatus
 
 _interrupted_in_finalizer = False
 _exit_without_teardown = False
@@ -104,7 +104,7 @@ def console_main() -> None:
         status = main()
     except KeyboardInterrupt:
         sys.stderr.write("archive-search: interrupted before it started; nothing was changed\n")
-        status = _INTERRUPTED
+        status = ExitStatus.INTERRUPTED
     # The work is done and its status decided: a Ctrl-C now, while Python tears down (when
     # it has put back the default handler), would end the process by the signal instead.
     import signal

@@ -124,19 +124,10 @@ class Archive:
             if text.strip():
                 return SearchResult([], 0, [*parsed.notes, "note: the query has no searchable words"])
             raise QueryError("empty query: give some words to search for, or a filter such as --author")
-        config = self.ranking
-        use_feedback = config.feedback if feedback is None else feedback
         with self._searcher() as searcher:
-            stored = StoredFields(searcher, config.read_chars)
+            stored = StoredFields(searcher, self.ranking.read_chars)
             q = parsed.query
-            if sort != "relevance":
-                ranked, found, matched = pipeline.date_sorted(searcher, q, sort == "newest", limit, offset, count)
-            else:
-                depth = (max(offset + limit, config.rerank_depth) if use_feedback else offset + limit) if limit else 0
-                ranked, found, matched = pipeline.first_stage(searcher, q, depth, count, config)
-                if use_feedback and len(ranked) > 1:
-                    ranked = pipeline.rerank(stored, q, ranked, config, self._latent_space(parsed.notes))
-                ranked = ranked[offset : offset + limit]
+            ranked, found, matched = self._ranked(stored, q, sort, limit, offset, count, feedback, parsed.notes)
             words = highlight_words(searcher, q) if snippets else None
             hits = [
                 self._hit(stored, rank, docnum, score, words)
@@ -144,8 +135,30 @@ class Archive:
             ]
             suggestion = None
             if not matched and not parsed.plain_words:
-                suggestion = suggest(searcher, text, config.read_chars)
+                suggestion = suggest(searcher, text, self.ranking.read_chars)
         return SearchResult(hits, found if count else None, parsed.notes, suggestion, matched)
+
+    def _ranked(
+        self,
+        stored: StoredFields,
+        q: wq.Query,
+        sort: str,
+        limit: int,
+        offset: int,
+        count: bool,
+        feedback: bool | None,
+        notes: list[str],
+    ) -> tuple[list[tuple[int, float]], int | None, bool]:
+        """The page of (docnum, score) asked for, how many matched (if counted), whether any did."""
+        searcher, config = stored.searcher, self.ranking
+        if sort != "relevance":
+            return pipeline.date_sorted(searcher, q, sort == "newest", limit, offset, count)
+        use_feedback = config.feedback if feedback is None else feedback
+        depth = (max(offset + limit, config.rerank_depth) if use_feedback else offset + limit) if limit else 0
+        ranked, found, matched = pipeline.first_stage(searcher, q, depth, count, config)
+        if use_feedback and len(ranked) > 1:
+            ranked = pipeline.rerank(stored, q, ranked, config, self._latent_space(notes))
+        return ranked[offset : offset + limit], found, matched
 
     def _latent_space(self, notes: list[str]):
         """The index's latent space (ranking/latent.py); None when there is none or ranking

@@ -62,7 +62,7 @@ def err(message: str) -> None:
 
 
 # Whoosh's writer uses one core; with --jobs 2 a helper process writes a segment of its own
-# (archive_search/segments.py). Helpers are POSIX-only (their pipes are polled with select).
+# (archive_search/whoosh_ext/parallel.py). Helpers are POSIX-only (their pipes are polled with select).
 DEFAULT_JOBS = min(2, os.cpu_count() or 1) if os.name == "posix" else 1
 
 

@@ -25,7 +25,7 @@ SCHEMA_VERSION = 3
 
 # The body field indexes the title too, each title word counting this many times: one
 # BM25F score over title+body (term frequencies combined before saturation) ranks better
-# than separate title and body scores added up (see README, "How ranking works").
+# than separate title and body scores added up (docs/ranking.md).
 TITLE_WEIGHT = 3.0
 # Separates the title from the body in the value given to the body field's analyzer.
 TITLE_END = "\x1e"

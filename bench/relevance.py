@@ -24,7 +24,7 @@ from pathlib import Path
 import ir_measures
 from ir_measures import AP, P, R, nDCG
 
-from archive_search import Archive, Indexer, IndexDir
+from archive_search import Archive, IndexDir, Indexer
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = ROOT.parent / "shared" / "relevance"

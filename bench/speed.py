@@ -104,8 +104,8 @@ def corpus_files(corpus: Path) -> list[Path]:
 
 def iter_articles(corpus: Path) -> Iterator[tuple[str, str, str]]:
     """(id, title, body) of every article the product's reader finds; Problems are skipped."""
-    from archive_search.model import Article
     from archive_search.errors import InputError
+    from archive_search.model import Article
     from archive_search.readers import parse_bytes
 
     for path in corpus_files(corpus):

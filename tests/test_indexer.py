@@ -12,8 +12,8 @@ from conftest import DATA, assert_no_traceback, run_cli
 
 from archive_search.archive import Archive
 from archive_search.errors import IndexLockedError
-from archive_search.status import status_for
 from archive_search.indexing.indexer import Indexer
+from archive_search.status import status_for
 from archive_search.store import IndexDir, default_index_dir
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-
 # What the console command does at start-up, before its first import of Whoosh.
 DEFER = "from archive_search._entry import defer_unused_imports\ndefer_unused_imports()\n"
 
