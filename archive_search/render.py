@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from .model import HIT_FIELDS, Article
+from .model import HIT_FIELDS, Article, IndexStats
 
 
 class OutputFormat(str, enum.Enum):
@@ -386,3 +386,76 @@ def render_stats(stats, fmt: OutputFormat, out: IO[str], *, color: bool = False)
             console.print(Text(line, style=style or ""))
         return
     out.write("\n".join(lines) + "\n")
+
+
+# -- indexing runs ---------------------------------------------------------------
+
+
+def index_summary(stats: IndexStats, index_dir: object) -> str:
+    """The one line an indexing run ends with: what it did, what it skipped, what the index holds."""
+    files = _many(stats.files_seen, "file")
+    failed = f"; {_many(stats.files_failed, 'file')} failed" if stats.files_failed else ""
+    records = f", {_many(stats.errors, 'problem')}" if stats.errors else ""
+    warnings = f", {_many(stats.warnings, 'warning')}" if stats.warnings else ""
+    latent = f"latent space fitted to {stats.latent_fitted:,} articles; " if stats.latent_fitted else ""
+    return (
+        f"archive-search: {files} in {stats.elapsed:.1f}s: {stats.articles_added:,} articles added, "
+        f"{stats.articles_updated:,} updated, {stats.articles_removed:,} removed, "
+        f"{stats.files_unchanged:,} files unchanged{failed}{records}{warnings}; {_skipped(stats)}"
+        f"{latent}{stats.total_articles:,} articles in {index_dir}"
+    )
+
+
+def _skipped(stats) -> str:
+    """What the directory walks passed over, if anything: 'skipped ...; '."""
+    parts = [
+        f"{_many(stats.files_skipped, 'file')} not articles (images, README...)" if stats.files_skipped else "",
+        f"{_many(stats.links_skipped, 'symbolic link')} not followed (--follow-symlinks follows them)"
+        if stats.links_skipped
+        else "",
+        f"{_many(stats.specials_skipped, 'special file')} (pipes, sockets, devices)" if stats.specials_skipped else "",
+    ]
+    shown = ", ".join(p for p in parts if p)
+    return f"skipped {shown}; " if shown else ""
+
+
+def _many(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'s' if n != 1 else ''}"
+
+
+class ProgressBar:
+    """A Rich progress bar on stderr: files, articles and rate."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console = Console(stderr=True, highlight=False, markup=False)
+        self.bar = Progress(
+            TextColumn("indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("files · {task.fields[articles]:,} articles · {task.fields[rate]:,.0f}/s"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self.task = self.bar.add_task("index", total=None, articles=0, rate=0.0)
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc)
+
+    def update(self, progress) -> None:
+        task = self.bar.tasks[0]
+        elapsed = task.elapsed or 0.0
+        rate = progress.articles / elapsed if elapsed > 0 else 0.0
+        self.bar.update(
+            self.task, total=progress.files_total, completed=progress.files_done, articles=progress.articles, rate=rate
+        )
+
+    def print(self, message: str) -> None:
+        from rich.text import Text
+
+        self.console.print(Text(escaped(message)))
