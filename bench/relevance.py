@@ -1,7 +1,11 @@
 """Ranking quality of archive-search's default search on classic IR test collections.
 
-    python bench/relevance.py                 # CISI and Cranfield from ../shared/relevance
-    python bench/relevance.py cranfield --markdown
+    python bench/relevance.py                                # CISI and Cranfield from ../shared/relevance
+    python bench/relevance.py cranfield --markdown           # the table as Markdown, on stdout
+    python bench/relevance.py --markdown docs/ranking.md     # the table written into docs/ranking.md
+    python bench/relevance.py --shared DIR --markdown docs/ranking.md
+    python bench/relevance.py --ablate --markdown docs/ranking.md  # what each ranking stage adds
+    python bench/relevance.py --set feedback_terms=30 --set b=0.6   # try RankingConfig settings
 
 For each collection: index docs.jsonl with the product's own indexer into a
 temporary index, run every query through `Archive.search` with the same defaults
@@ -9,11 +13,24 @@ as `archive-search search`, write a TREC run file to bench/out/, and score it
 with ir-measures next to a reference BM25 (bm25s: Lucene BM25, English
 stopwords, Snowball stemming) computed in the same run.
 Needs the bench extra: pip install -e ".[bench]".
+
+`--markdown` alone (or `--markdown -`) prints the table as Markdown. `--markdown FILE`
+writes it into FILE instead, between the lines `<!-- begin relevance: COMMAND -->` and
+`<!-- end relevance -->` (see bench/doc_tables.py), replacing what was there and leaving
+the rest of the file alone; FILE must hold that pair of markers, and is checked before the
+bench starts. Name the collections before `--markdown`, which takes the next word as FILE.
+
+`--ablate` scores the ranking stage by stage instead (first pass only, + feedback, + the
+latent space: archive_search/ranking/pipeline.py), on one index per collection, as the
+table "ablation". `--set NAME=VALUE` (repeatable) changes a setting of RankingConfig
+(archive_search/ranking/config.py) for the run, for the default table and the ablation
+alike, without editing code; the settings changed are printed under the table.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -24,12 +41,19 @@ from pathlib import Path
 import ir_measures
 from ir_measures import AP, P, R, nDCG
 
-from archive_search import Archive, IndexDir, Indexer
+from archive_search import Archive, IndexDir, Indexer, RankingConfig
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT / "bench") not in sys.path:  # loaded by its path (tests/test_ranking.py), not run as a script
+    sys.path.append(str(ROOT / "bench"))
+from doc_tables import MarkerError, check_markers, write_between  # noqa: E402
+
 DEFAULT_SHARED = ROOT.parent / "shared" / "relevance"
 MEASURES = [nDCG @ 10, AP, R @ 100, P @ 10]
 DEPTH = 100
+STDOUT = "-"  # --markdown without a FILE, or with -: the Markdown table on stdout
+TABLE = "relevance"  # the table's name in its markers (<!-- begin relevance: ... -->)
+ABLATION = "ablation"  # the --ablate table's name
 
 
 def load_queries(folder: Path) -> dict[str, str]:
@@ -47,24 +71,74 @@ def judged(qrels: list, queries: dict[str, str]) -> dict[str, str]:
     return {qid: text for qid, text in queries.items() if qid in with_judgments}
 
 
-def product_run(folder: Path, queries: dict[str, str]) -> tuple[dict[str, dict[str, float]], float]:
-    """Index and search with archive-search; return the run and the mean query time in ms."""
+@contextlib.contextmanager
+def indexed(folder: Path, config: RankingConfig):
+    """An Archive of the collection's docs.jsonl, indexed by the product's own indexer into a
+    temporary index (the latent space fitted with `config`'s settings)."""
     with tempfile.TemporaryDirectory() as tmp:
         index = IndexDir(Path(tmp) / "index")
-        stats = Indexer(index).run([str(folder / "docs.jsonl")])
+        stats = Indexer(index, ranking=config).run([str(folder / "docs.jsonl")])
         for problem in stats.problems:  # Cranfield has two empty documents
             print(f"relevance: note: {problem}", file=sys.stderr)
         if not stats.total_articles:
             raise SystemExit(f"relevance: nothing indexed from {folder / 'docs.jsonl'}")
-        archive = Archive(index)
-        run: dict[str, dict[str, float]] = {}
-        times = []
-        for qid, text in queries.items():
-            started = time.perf_counter()
-            result = archive.search(text, limit=DEPTH, snippets=False)
-            times.append(time.perf_counter() - started)
-            run[qid] = {hit.id: hit.score for hit in result.hits}
+        yield Archive(index, ranking=config)
+
+
+def search_run(archive: Archive, queries: dict[str, str]) -> tuple[dict[str, dict[str, float]], float]:
+    """Every query searched as `archive-search search` does; the run and the mean query time in ms."""
+    run: dict[str, dict[str, float]] = {}
+    times = []
+    for qid, text in queries.items():
+        started = time.perf_counter()
+        result = archive.search(text, limit=DEPTH, snippets=False)
+        times.append(time.perf_counter() - started)
+        run[qid] = {hit.id: hit.score for hit in result.hits}
     return run, statistics.mean(times) * 1000
+
+
+def product_run(
+    folder: Path, queries: dict[str, str], config: RankingConfig
+) -> tuple[dict[str, dict[str, float]], float]:
+    """Index and search with archive-search (default settings unless `config`); return the run
+    and the mean query time in ms."""
+    with indexed(folder, config or RankingConfig()) as archive:
+        return search_run(archive, queries)
+
+
+def stages(config: RankingConfig) -> list[tuple[str, RankingConfig]]:
+    """The ranking pipeline cut after each stage, from `config`."""
+    return [
+        ("first pass (BM25)", config.replace(feedback=False, latent=False)),
+        ("+ feedback (RM3)", config.replace(latent=False)),
+        ("+ latent space", config),
+    ]
+
+
+def ablation_rows(name: str, folder: Path, qrels: list, queries: dict[str, str], config: RankingConfig) -> list:
+    """One row a stage: its scores, and what it adds to the stage before in nDCG@10."""
+    rows, previous = [], None
+    with indexed(folder, config) as archive:
+        for stage, settings in stages(config):
+            archive.ranking = settings
+            run, _ = search_run(archive, queries)
+            scores = evaluate(qrels, run)
+            ndcg = scores[str(nDCG @ 10)]
+            gain = "" if previous is None else f"{ndcg - previous:+.4f}"
+            rows.append([name, stage, *[score(v) for v in scores.values()], gain])
+            previous = ndcg
+    return rows
+
+
+def parse_settings(pairs: list[str]) -> RankingConfig:
+    """RankingConfig with the --set NAME=VALUE changes; ValueError names a bad one."""
+    changes = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--set takes NAME=VALUE, not {pair!r}")
+        changes[name.strip()] = value.strip()
+    return RankingConfig().replace(**changes)
 
 
 def reference_run(folder: Path, queries: dict[str, str]) -> dict[str, dict[str, float]]:
@@ -116,8 +190,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("collections", nargs="*", default=["cisi", "cranfield"])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="folder holding cisi/ and cranfield/")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out", help="where run files go")
-    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument(
+        "--markdown",
+        nargs="?",
+        const=STDOUT,
+        metavar="FILE",
+        help=f"the table as Markdown: on stdout, or written into FILE between its {TABLE!r} markers",
+    )
+    parser.add_argument("--ablate", action="store_true", help="score the ranking stage by stage")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="change a RankingConfig setting"
+    )
     args = parser.parse_args(argv)
+    try:
+        config = parse_settings(args.set)
+    except ValueError as exc:
+        print(f"relevance: {exc}", file=sys.stderr)
+        return 2
+    table = ABLATION if args.ablate else TABLE
+    try:
+        check_target(table, args.markdown)
+    except MarkerError as exc:
+        print(f"relevance: {exc}", file=sys.stderr)
+        return 2
+    changed = [
+        f"{pair.partition('=')[0].strip()}={getattr(config, pair.partition('=')[0].strip())!r}" for pair in args.set
+    ]
+    settings_note = [f"Ranking settings changed for this run: {', '.join(changed)}."] if changed else []
+    if args.ablate:
+        return ablate(args, config, settings_note)
 
     rows = []
     notes = []
@@ -128,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         qrels = list(ir_measures.read_trec_qrels(str(folder / "qrels.txt")))
         queries = judged(qrels, load_queries(folder))
-        product, ms = product_run(folder, queries)
+        product, ms = product_run(folder, queries, config)
         reference = reference_run(folder, queries)
         write_run(product, args.out / f"{name}.archive-search.run", "archive-search")
         write_run(reference, args.out / f"{name}.bm25s.run", "bm25s")
@@ -142,26 +243,80 @@ def main(argv: list[str] | None = None) -> int:
                 f"{name}: the qrels judge {ids} query ids, {len(queries)} of which have text; the means"
                 f" above divide by {ids} (the other {ids - len(queries)} score 0 for every system)."
                 f" Over the {len(queries)} with text, nDCG@10: archive-search"
-                f" {ndcg_over_run(qrels, product):.3f}, bm25s {ndcg_over_run(qrels, reference):.3f}."
+                f" {ndcg_over_run(qrels, product):.4f}, bm25s {ndcg_over_run(qrels, reference):.4f}."
             )
-    print_table(rows, args.markdown)
-    for note in notes:
-        print(f"\n{note}")
+    header = ["collection", "queries", "system", *[str(m) for m in MEASURES], "ms/query"]
+    lines = [[name, str(n), system, *[score(m[k]) for k in m], ms] for name, n, system, m, ms in rows]
+    try:
+        publish(TABLE, header, lines, notes + settings_note, args.markdown)
+    except MarkerError as exc:
+        print(f"relevance: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
-def print_table(rows: list, markdown: bool) -> None:
-    header = ["collection", "queries", "system", *[str(m) for m in MEASURES], "ms/query"]
-    lines = [[name, str(n), system, *[f"{m[k]:.3f}" for k in m], ms] for name, n, system, m, ms in rows]
-    if markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for line in lines:
-            print("| " + " | ".join(line) + " |")
+def ablate(args: argparse.Namespace, config: RankingConfig, notes: list[str]) -> int:
+    """The --ablate table: each collection scored after each ranking stage."""
+    lines = []
+    for name in args.collections:
+        folder = args.shared / name
+        if not folder.is_dir():
+            print(f"relevance: {folder} not found; pass --shared DIR", file=sys.stderr)
+            return 2
+        qrels = list(ir_measures.read_trec_qrels(str(folder / "qrels.txt")))
+        lines += ablation_rows(name, folder, qrels, judged(qrels, load_queries(folder)), config)
+    header = ["collection", "ranking", *[str(m) for m in MEASURES], "nDCG@10 added"]
+    explained = "Each row adds one stage to the row above; the queries and means are as in the main table."
+    try:
+        publish(ABLATION, header, lines, [explained, *notes], args.markdown)
+    except MarkerError as exc:
+        print(f"relevance: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def score(value: float) -> str:
+    """A measure's mean as the tables show it: 4 decimals."""
+    return f"{value:.4f}"
+
+
+def check_target(name: str, markdown: str | None) -> None:
+    """Before a run: raise MarkerError if `--markdown FILE` could not take table `name`."""
+    if markdown not in (None, STDOUT):
+        check_markers(Path(markdown), name)
+
+
+def publish(name: str, header: list[str], lines: list[list[str]], notes: list[str], markdown: str | None) -> None:
+    """Output one table and the notes under it: aligned text on stdout (markdown None), Markdown
+    on stdout (STDOUT), or Markdown written into the file `markdown` between the markers of
+    table `name` (`<!-- begin NAME: COMMAND -->` ... `<!-- end NAME -->`).
+
+    Any table of this bench goes through here: the default one as "relevance", and another
+    (an ablation, say) under a name of its own, with its own marker pair in the document."""
+    if markdown is None:
+        print(aligned_table(header, lines))
+        for note in notes:
+            print(f"\n{note}")
         return
+    text = "\n\n".join([markdown_table(header, lines), *notes])
+    if markdown == STDOUT:
+        print(text)
+        return
+    write_between(Path(markdown), name, text)
+    print(f"relevance: table {name!r} written into {markdown}", file=sys.stderr)
+
+
+def markdown_table(header: list[str], lines: list[list[str]]) -> str:
+    rule = "|" + "---|" * len(header)
+    return "\n".join(["| " + " | ".join(header) + " |", rule, *("| " + " | ".join(line) + " |" for line in lines)])
+
+
+def aligned_table(header: list[str], lines: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
-    for row in [header, *lines]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *lines]
+    )
 
 
 if __name__ == "__main__":

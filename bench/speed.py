@@ -1,9 +1,10 @@
 """Speed of archive-search next to SQLite FTS5 and Tantivy, measured side by side in one run.
 
-    python bench/speed.py                                  # Reuters-21578 from ../shared/corpora
-    python bench/speed.py --corpus DIR --runs 3 --markdown
-    python bench/speed.py --work /tmp/speed                # keep the indexes in /tmp/speed
-    python bench/speed.py --work /tmp/speed --skip-build   # re-run only the search timings
+    python bench/speed.py                                   # Reuters-21578 from ../shared/corpora
+    python bench/speed.py --corpus DIR --runs 3 --markdown  # the table as Markdown, on stdout
+    python bench/speed.py --runs 3 --markdown docs/performance.md  # the table written into the document
+    python bench/speed.py --work /tmp/speed                 # keep the indexes in /tmp/speed
+    python bench/speed.py --work /tmp/speed --skip-build    # re-run only the search timings
 
 Every engine indexes the same texts, read by the product's own reader
 (`archive_search.readers.parse_bytes`). Builds are timed as whole processes
@@ -12,8 +13,9 @@ directory; peak RSS is the child's own, from `os.wait4`. Then: a re-index of the
 unchanged corpus (the incremental no-op), `archive-search search` as a whole
 process next to `python -c pass` (interleaved), and per-query latency in-process
 for the three engines (top 10 with snippets). Figures are medians of --runs.
-Tables go to stdout, progress to stderr. Needs `pip install tantivy` for the
-Tantivy column (skipped with a note otherwise); Unix only (os.wait4).
+The table goes to stdout (or into a document, see --markdown below), progress to
+stderr. Needs `pip install tantivy` for the Tantivy column (skipped with a note
+otherwise); Unix only (os.wait4).
 
 The product's whole-process timings (builds and searches) run in a virtualenv made in
 the work directory with the project installed the Quick start way (`pip install .`:
@@ -22,6 +24,12 @@ An editable install adds an import hook to every start of its interpreter (about
 reference included) and, with PYTHONDONTWRITEBYTECODE set, compiles the package from
 source on every start: both distort the ratio. `--this-env` measures the current
 environment instead (no package index needed).
+
+`--markdown` alone (or `--markdown -`) prints the table as Markdown. `--markdown FILE`
+writes it into FILE instead, between the lines `<!-- begin speed: COMMAND -->` and
+`<!-- end speed -->` (see bench/doc_tables.py), replacing what was there and leaving the
+rest of the file alone. FILE must hold that pair of markers; it is checked before the
+bench starts, so a missing marker costs no run.
 """
 
 from __future__ import annotations
@@ -45,11 +53,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from doc_tables import MarkerError, check_markers, write_between
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "reuters21578"
 BUILD_RUNS = 3
 QUERY_RUNS = 5
 PRODUCT, FTS5, TANTIVY = "archive-search", "SQLite FTS5", "Tantivy"
+STDOUT = "-"  # --markdown without a FILE, or with -: the Markdown table on stdout
+TABLE = "speed"  # the table's name in its markers (<!-- begin speed: ... -->)
 QUERIES = [
     "oil prices",
     "coffee exports brazil",
@@ -378,7 +390,8 @@ def ratio(value: float | None, reference: float | None, name: str) -> str:
     if not value or not reference:
         return ""
     x = value / reference
-    return (f"{x:.2f}×" if x < 10 else f"{x:.1f}×") + (f" {name}" if name else "")
+    shown = f"{x:.3f}×" if x < 0.1 else f"{x:.2f}×" if x < 10 else f"{x:.1f}×"  # 0.005× is not 0.00×
+    return shown + (f" {name}" if name else "")
 
 
 def figure_row(
@@ -438,29 +451,37 @@ def in_process_rows(medians: dict[str, list[float]], engines: list[str]) -> list
     return rows
 
 
-def print_table(title: str, header: list[str], rows: list[list[str]], numbers: int, markdown: bool) -> None:
+def format_table(title: str, header: list[str], rows: list[list[str]], numbers: int, markdown: bool) -> str:
     """Plain aligned text or Markdown; the `numbers` columns after the first are right-aligned."""
     if markdown:
-        print(title + "\n")
-        print("| " + " | ".join(header) + " |")
-        print("|---|" + "--:|" * numbers + "---|" * (len(header) - 1 - numbers))
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-        return
-    print(title)
+        rule = "|---|" + "--:|" * numbers + "---|" * (len(header) - 1 - numbers)
+        table = ["| " + " | ".join(header) + " |", rule, *("| " + " | ".join(row) + " |" for row in rows)]
+        return title + "\n\n" + "\n".join(table)
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [title]
     for row in [header, *rows]:
-        cells = zip(row, widths, strict=True)
-        print("  ".join(c.rjust(w) if 0 < i <= numbers else c.ljust(w) for i, (c, w) in enumerate(cells)).rstrip())
+        cells = enumerate(zip(row, widths, strict=True))
+        lines.append("  ".join(c.rjust(w) if 0 < i <= numbers else c.ljust(w) for i, (c, w) in cells).rstrip())
+    return "\n".join(lines)
 
 
-def machine_line(articles: int, files: int | None, build_runs: int | None, query_runs: int) -> str:
+def publish(text: str, markdown: str | None) -> None:
+    """The table on stdout, or (--markdown FILE) written into FILE between the speed markers."""
+    if markdown in (None, STDOUT):
+        print(text)
+        return
+    write_between(Path(markdown), TABLE, text)
+    note(f"table {TABLE!r} written into {markdown}")
+
+
+def machine_line(articles: int, files: int | None, build_runs: int | None, query_runs: int, this_env: bool) -> str:
+    installed = f"product run by {PYTHON} (--this-env)" if this_env else "product installed by pip install ."
     corpus = f"{articles:,} articles" + (f" in {plural(files, 'file')}" if files is not None else "")
     builds = f"builds and re-index: median of {plural(build_runs, 'run')}; " if build_runs else ""
     return (
         f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; corpus: {corpus}; "
         f"{builds}searches: median and p90 over {len(QUERIES)} queries of each query's median "
-        f"of {plural(query_runs, 'run')} (+1 warm-up); product run by {PYTHON}"
+        f"of {plural(query_runs, 'run')} (+1 warm-up); {installed}"
     )
 
 
@@ -482,7 +503,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help=f"runs of every measure ({default})")
     parser.add_argument("--build-runs", type=int, help="runs of each build and of the re-index (overrides --runs)")
     parser.add_argument("--query-runs", type=int, help="runs of each search (overrides --runs)")
-    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument(
+        "--markdown",
+        nargs="?",
+        const=STDOUT,
+        metavar="FILE",
+        help=f"the table as Markdown: on stdout, or written into FILE between its {TABLE!r} markers",
+    )
     parser.add_argument("--skip-build", action="store_true", help="reuse the indexes in --work DIR; time searches only")
     parser.add_argument(
         "--work",
@@ -550,8 +577,8 @@ def bench(args: argparse.Namespace, work: Path, with_tantivy: bool) -> None:
     rows += cli_rows(measure_cli(paths[PRODUCT], args.query_runs), engines)
     rows += in_process_rows(measure_in_process(searches_for(paths), args.query_runs), engines)
     header = ["measure", *engines, "archive-search ÷", *(["Tantivy ÷ FTS5"] if TANTIVY in engines else [])]
-    title = machine_line(counts[PRODUCT], files, build_runs, args.query_runs)
-    print_table(title, header, rows, len(engines), args.markdown)
+    title = machine_line(counts[PRODUCT], files, build_runs, args.query_runs, args.this_env)
+    publish(format_table(title, header, rows, len(engines), args.markdown is not None), args.markdown)
 
 
 def child(args: argparse.Namespace) -> int:
@@ -565,6 +592,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args._build:
         return child(args)
+    if args.markdown not in (None, STDOUT):
+        try:
+            check_markers(Path(args.markdown), TABLE)
+        except MarkerError as exc:
+            print(f"speed: {exc}", file=sys.stderr)
+            return 2
     if args.skip_build and (args.work is None or not (args.work / "ix").is_dir()):
         print("speed: --skip-build needs --work DIR holding an index built before (DIR/ix)", file=sys.stderr)
         return 2
@@ -578,7 +611,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with work_dir(args.work) as work:
             bench(args, work, with_tantivy)
-    except BenchError as exc:
+    except (BenchError, MarkerError) as exc:
         print(f"speed: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
