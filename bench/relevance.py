@@ -6,6 +6,7 @@
     python bench/relevance.py --shared DIR --markdown docs/ranking.md
     python bench/relevance.py --ablate --markdown docs/ranking.md  # what each ranking stage adds
     python bench/relevance.py --set feedback_terms=30 --set b=0.6   # try RankingConfig settings
+    python bench/relevance.py --settings --markdown docs/ranking.md # the settings and their defaults
 
 For each collection: index docs.jsonl with the product's own indexer into a
 temporary index, run every query through `Archive.search` with the same defaults
@@ -25,6 +26,8 @@ latent space: archive_search/ranking/pipeline.py), on one index per collection, 
 table "ablation". `--set NAME=VALUE` (repeatable) changes a setting of RankingConfig
 (archive_search/ranking/config.py) for the run, for the default table and the ablation
 alike, without editing code; the settings changed are printed under the table.
+`--settings` prints RankingConfig's settings and their defaults as the table "settings"
+(no collection is read).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ DEPTH = 100
 STDOUT = "-"  # --markdown without a FILE, or with -: the Markdown table on stdout
 TABLE = "relevance"  # the table's name in its markers (<!-- begin relevance: ... -->)
 ABLATION = "ablation"  # the --ablate table's name
+SETTINGS = "settings"  # the --settings table's name
 
 
 def load_queries(folder: Path) -> dict[str, str]:
@@ -198,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the table as Markdown: on stdout, or written into FILE between its {TABLE!r} markers",
     )
     parser.add_argument("--ablate", action="store_true", help="score the ranking stage by stage")
+    parser.add_argument("--settings", action="store_true", help="the ranking settings and their defaults")
     parser.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="change a RankingConfig setting"
     )
@@ -207,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"relevance: {exc}", file=sys.stderr)
         return 2
-    table = ABLATION if args.ablate else TABLE
+    table = SETTINGS if args.settings else ABLATION if args.ablate else TABLE
     try:
         check_target(table, args.markdown)
     except MarkerError as exc:
@@ -217,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{pair.partition('=')[0].strip()}={getattr(config, pair.partition('=')[0].strip())!r}" for pair in args.set
     ]
     settings_note = [f"Ranking settings changed for this run: {', '.join(changed)}."] if changed else []
+    if args.settings:
+        return settings_table(args.markdown)
     if args.ablate:
         return ablate(args, config, settings_note)
 
@@ -269,6 +276,28 @@ def ablate(args: argparse.Namespace, config: RankingConfig, notes: list[str]) ->
     explained = "Each row adds one stage to the row above; the queries and means are as in the main table."
     try:
         publish(ABLATION, header, lines, [explained, *notes], args.markdown)
+    except MarkerError as exc:
+        print(f"relevance: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def settings_table(markdown: str | None) -> int:
+    """The --settings table: every RankingConfig setting with its default, and the title weight."""
+    import dataclasses
+
+    from archive_search.schema import TITLE_WEIGHT
+
+    stage = {"k1": "first pass, feedback", "b": "first pass, feedback", "read_chars": "feedback, latent space"}
+    lines = [
+        ["title weight (schema.TITLE_WEIGHT: title words counted in the body field)", f"{TITLE_WEIGHT:g}", "index"]
+    ]
+    for f in dataclasses.fields(RankingConfig):
+        where = stage.get(f.name) or ("latent space" if f.name.startswith("latent") else "feedback")
+        lines.append([f"`{f.name}`", repr(f.default), where])
+    note = "Defaults of archive_search/ranking/config.py, where each is explained; `--set NAME=VALUE` tries another."
+    try:
+        publish(SETTINGS, ["setting", "default", "stage"], lines, [note], markdown)
     except MarkerError as exc:
         print(f"relevance: {exc}", file=sys.stderr)
         return 2
