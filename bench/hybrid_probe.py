@@ -9,7 +9,7 @@ bench/relevance.py wrote) as (1 - w) * z(product score) + w * z(cosine), z being
 score standardised over those hits, the cosine that of all-MiniLM-L6-v2 embeddings of
 the query and of the article's title and body. It needs PyTorch and a packaged model
 (about 1.5 GB installed), so it runs in an environment of its own and is no part of the
-bench extra; README, "How ranking works", says why the product does not do this.
+bench extra; docs/ranking.md says why the product does not do this.
 """
 
 from __future__ import annotations
