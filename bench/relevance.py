@@ -102,7 +102,7 @@ def search_run(archive: Archive, queries: dict[str, str]) -> tuple[dict[str, dic
 
 
 def product_run(
-    folder: Path, queries: dict[str, str], config: RankingConfig
+    folder: Path, queries: dict[str, str], config: RankingConfig | None = None
 ) -> tuple[dict[str, dict[str, float]], float]:
     """Index and search with archive-search (default settings unless `config`); return the run
     and the mean query time in ms."""

@@ -253,9 +253,31 @@ def test_posting_blocks_read_as_whoosh_reads_them(archive):
 
 
 def test_other_queries_are_left_to_whoosh(archive):
-    """Phrases, wildcards and filters are not plain ORs of words: Whoosh ranks them."""
-    assert archive.search('"block city"', feedback=False).total == _whoosh_count(archive, '"block city"') > 0
-    assert archive.search("tra*", feedback=False).total == _whoosh_count(archive, "tra*") > 0
+    """Phrases, wildcards, negations, required words and filters are not plain ORs of words:
+    the first pass declines them (None) and Whoosh ranks them."""
+    from archive_search.query import Filters
+    from archive_search.ranking.firstpass import first_pass
+
+    others = [
+        ('"block city"', None),
+        ("tra*", None),
+        ("tram NOT ferry", None),
+        ("tram AND ferry", None),
+        ("tram", Filters(author="Ada Brennan")),
+    ]
+    with archive.ix.searcher(weighting=LuceneBM25(B=DEFAULT.b, K1=DEFAULT.k1)) as searcher:
+        for text, filters in others:
+            q = archive.parse(text, filters).query
+            for count in (True, False):
+                assert first_pass(searcher, q, 10, BM25(DEFAULT.k1, DEFAULT.b), count=count) is None, (text, filters, q)
+        plain = archive.parse("tram ferry").query  # the case it does take
+        assert first_pass(searcher, plain, 10, BM25(DEFAULT.k1, DEFAULT.b)) is not None
+    for text, filters in others:
+        expected = _whoosh_count(archive, text) if filters is None else None
+        result = archive.search(text, filters, feedback=False)
+        assert result.total > 0
+        if expected is not None:
+            assert result.total == expected
 
 
 def _block_protocols(index: Path, word: bytes) -> set[int]:
@@ -299,3 +321,47 @@ def test_indexes_with_whoosh_protocol_2_blocks_read_the_same(tmp_path, monkeypat
         b = Archive(new).search(text, limit=50, snippets=False)
         assert [(h.id, h.score) for h in a.hits] == [(h.id, h.score) for h in b.hits]
         assert a.total == b.total and not math.isnan(a.hits[0].score)
+
+
+def test_scores_are_lucene_bm25_computed_by_hand(tmp_path):
+    """The score of a one-word query, worked out here from numbers known by construction:
+    Lucene's BM25, idf = ln(1 + (N - df + 0.5) / (df + 0.5)), k1 = 1.5, b = 0.5, on the body
+    field, which holds the title too, each title word weighing 3 in the word's frequency and
+    counting once in the article's length. Whoosh keeps each article's length in one byte:
+    lengths up to 10 are exact, 11 is kept as 12 (whoosh.util.numeric.length_to_byte)."""
+    filler = "alpha bravo delta echo golf hotel india juliet kilo lima mike oscar papa romeo sierra tango".split()
+
+    def text(n: int, start: int) -> str:
+        return " ".join(filler[(start + i) % len(filler)] for i in range(n))
+
+    # id: (title, body) -- "quokka" is in 4 of the 10 articles
+    articles = {
+        "one-in-4": ("", f"quokka {text(3, 0)}"),
+        "two-in-6": ("", f"quokka {text(2, 1)} quokka {text(2, 5)}"),
+        "three-in-11": ("", f"{text(4, 2)} quokka quokka {text(4, 7)} quokka"),
+        "title-in-9": ("Quokka", text(8, 3)),  # tf 3 (title weight), length 1 + 8
+    }
+    for n in range(6):
+        articles[f"none-{n}"] = ("", text(5 + n, n))
+    records = [{"id": key, "title": title, "body": body} for key, (title, body) in articles.items()]
+    feed = tmp_path / "feed.jsonl"
+    _write(feed, records)
+    index = IndexDir(tmp_path / "index")
+    Indexer(index).run([str(feed)])
+
+    lengths = {key: len(title.split()) + len(body.split()) for key, (title, body) in articles.items()}
+    tfs = {"one-in-4": 1.0, "two-in-6": 2.0, "three-in-11": 3.0, "title-in-9": 3.0}
+    assert [lengths[key] for key in tfs] == [4, 6, 11, 9]
+    stored_length = {4: 4, 6: 6, 9: 9, 11: 12}  # Whoosh's one-byte length
+    n, df = len(articles), len(tfs)
+    avg = sum(lengths.values()) / n  # the field's total length is kept exactly
+    idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    k1, b = 1.5, 0.5
+    expected = {
+        key: idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * stored_length[lengths[key]] / avg))
+        for key, tf in tfs.items()
+    }
+    result = Archive(index).search("quokka", limit=10, snippets=False, feedback=False)
+    assert result.total == df
+    assert {hit.id: hit.score for hit in result.hits} == pytest.approx(expected, rel=1e-9)
+    assert [hit.id for hit in result.hits] == sorted(expected, key=expected.get, reverse=True)

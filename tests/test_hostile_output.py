@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from conftest import run_cli
@@ -62,7 +63,22 @@ def test_show_is_safe(hostile_index, fmt):
     assert result.exit_code == 0, result.stderr
     _no_escapes(result.stdout)
     if fmt == "json":
-        json.loads(result.stdout)
+        # What was stored: the record with its control characters dropped (README: "control
+        # characters are dropped from every field"), white space runs in the body made one space.
+        record = HOSTILE[0]
+        controls = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+        article = json.loads(result.stdout)
+        assert article["id"] == "esc-1"
+        assert article["title"] == controls.sub("", record["title"])
+        assert article["body"] == " ".join(controls.sub("", record["body"]).split())
+        assert article["authors"] == [record["author"]]  # markup and all, one name
+        assert "[bold red]boom[/bold red]" in article["title"] and "]8;;http://evil.example" in article["body"]
+        assert article["path"] == str(hostile_index.parent / "hostile.jsonl") and article["position"] == 1
+        # One record a line in jsonl, the same values, nothing raw but the line's end.
+        line = run_cli("show", "esc-1", "--index", str(hostile_index), "--format", "jsonl").stdout
+        assert line.endswith("\n") and line.count("\n") == 1
+        assert json.loads(line) == article
+        assert not [ch for ch in line[:-1] if ch < " " or "\x7f" <= ch <= "\x9f"]
 
 
 def test_tsv_has_one_well_formed_row_per_hit(hostile_index):

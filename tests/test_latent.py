@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 from conftest import DATA, run_cli
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from archive_search.ranking.config import RankingConfig
@@ -116,13 +116,34 @@ _WORD = st.sampled_from(["rent", "park", "ferry", "storm", "school", "bakery", "
 
 
 @given(st.lists(st.dictionaries(_WORD, st.integers(1, 5).map(float), max_size=6), max_size=12))
+@example(
+    [{"rent": 1.0, "park": 2.0, "ferry": 1.0}, {"rent": 1.0, "park": 1.0, "storm": 3.0}, {"ferry": 1.0, "storm": 1.0}]
+)
+@example([{"rent": 1.0, "park": 1.0}, {"rent": 2.0, "park": 1.0}])  # 2 articles: a space of 1 dimension, declined
 def test_any_archive_fits_or_declines_and_projects_to_unit_vectors(docs):
+    """fit() declines only when the archive cannot give a space of 2 or more dimensions:
+    rank min(k, articles - 1, placed words - 1), the articles counted among the non-empty
+    ones and a word placed once it is in latent_min_df (2) of them."""
+    articles = [doc for doc in docs if doc]
+    df: dict[str, int] = {}
+    for doc in articles:
+        for word in doc:
+            df[word] = df.get(word, 0) + 1
+    placed = sorted(word for word, n in df.items() if n >= 2)
+    rank = min(4, len(articles) - 1, len(placed) - 1)
     space = fit(docs, RankingConfig(latent_dims=4))
-    if space is None:
+    if rank < 2:
+        assert space is None
         return
+    assert space is not None, (rank, placed)
+    assert list(space.words) == placed and space.vectors.shape == (len(placed), rank)
+    assert space.fitted_on == len(articles)
+    assert np.allclose(space.idf, [np.log(len(articles) / df[word]) for word in placed])
     assert np.isfinite(space.vectors).all() and np.isfinite(space.idf).all()
     for doc in docs:
         vector = space.project(doc)
+        if not set(doc) & set(placed):
+            assert vector is None
         assert vector is None or abs(float(np.linalg.norm(vector)) - 1) < 1e-6
 
 

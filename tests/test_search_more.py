@@ -162,8 +162,28 @@ def test_arbitrary_query_text(sample_index, text):
         assert isinstance(json.loads(result.stdout), list)
 
 
-def test_data_dir_is_what_the_sample_index_holds():
-    assert (DATA / "feeds" / "wire.jsonl").exists()
+def test_data_dir_is_what_the_sample_index_holds(sample_index):
+    """Every article of data/, counted here from the files (one a DNAinfo text or HTML page,
+    named by its file; one a JSON line, named by its id or, without one, FILE-N as README
+    says), is in the index, and nothing else."""
+    expected = {}  # id -> the file it comes from
+    for path in sorted((DATA / "dnainfo").rglob("*.txt")) + sorted((DATA / "pages").glob("*.html")):
+        expected[path.stem] = path
+    wire = DATA / "feeds" / "wire.jsonl"
+    for n, line in enumerate(wire.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            expected[json.loads(line).get("id") or f"wire-{n}"] = wire
+    assert len(expected) == 30 + 2 + 8  # data/README.md: 30 DNAinfo files, 2 pages, 8 wire records
+    stats = run_cli("stats", "--index", str(sample_index), "--format", "json")
+    assert stats.exit_code == 0, stats.stderr
+    assert json.loads(stats.stdout)["articles"] == len(expected)
+    archive = Archive(sample_index)
+    for key, path in expected.items():
+        article = archive.get(key)
+        assert article is not None, key
+        assert article.path == str(path.resolve())
+    with archive.ix.searcher() as searcher:
+        assert sorted(stored["id"] for stored in searcher.all_stored_fields()) == sorted(expected)
 
 
 def test_snippets_prefer_the_earlier_of_equally_good_passages(tmp_path):

@@ -210,6 +210,9 @@ class Session:
             item.path = STDIN_PATH
             if hash(item.id) in self.stream_ids:
                 item.id = self._suffixed(item, STDIN_PATH, "an earlier record of this stream")
+            # The id it is indexed under, suffixed if a file's article has its own: what an
+            # earlier run from stdin indexed under that id is what this record replaces.
+            item.id = self._unique_id(item, STDIN_PATH)
             if self._existing_path(item.id) == STDIN_PATH:
                 self.writer.delete_by_term("id", item.id)
                 self.stats.articles_updated += 1
