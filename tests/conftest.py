@@ -71,5 +71,12 @@ def sample_index(tmp_path_factory) -> Path:
     return index
 
 
+def search_ids(index, query: str, *args: str) -> list[str]:
+    """The ids `archive-search search` prints (up to 50), for a query that may match nothing."""
+    result = run_cli("search", query, "--index", str(index), "--format", "ids", "-n", "50", *args)
+    assert result.exit_code in (0, 1), result.stderr
+    return result.stdout.split()
+
+
 def assert_no_traceback(text: str) -> None:
     assert "Traceback (most recent call last)" not in text, text
