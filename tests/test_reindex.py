@@ -185,3 +185,20 @@ def test_updating_articles_in_place_refits_the_latent_space(tmp_path):
     assert "0 articles added, 8 updated, 0 removed" in summary
     assert "latent space fitted to 8 articles" in summary
     assert (index / "latent.npz").stat().st_mtime_ns != fitted
+
+
+def test_a_stdin_record_taking_the_id_of_a_vanished_files_article_is_added_not_updated(tmp_path):
+    """`index DIR -`: a file of DIR gone since the last run takes its article with it, and a
+    stdin record with that article's id in the same run is a new article (it updates nothing
+    that stdin indexed before)."""
+    folder = tmp_path / "feeds"
+    _write(folder / "feed.jsonl", [{"id": "ferry-1", "title": "Ferry From File", "body": "The quay at dawn."}])
+    index = IndexDir(tmp_path / "index")
+    Indexer(index, jobs=1).run([str(folder)])
+    (folder / "feed.jsonl").unlink()
+    line = (json.dumps({"id": "ferry-1", "title": "Ferry From Stdin", "body": "Back at the quay."}) + "\n").encode()
+    stats = Indexer(index, jobs=1).run([str(folder), "-"], stdin=io.BytesIO(line))
+    counts = (stats.files_removed, stats.articles_removed, stats.articles_added, stats.articles_updated)
+    assert counts == (1, 1, 1, 0)
+    article = Archive(index).get("ferry-1")
+    assert (article.title, article.path) == ("Ferry From Stdin", "<stdin>")
