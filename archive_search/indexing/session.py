@@ -101,9 +101,7 @@ class Session:
         ones to a new segment."""
         for subsearcher, _ in self.searcher.leaf_searchers():
             reader = subsearcher.reader()
-            gone: set[str] = set()
-            if reader.has_deletions():
-                gone = {reader.stored_fields(docnum).get("path") for docnum in deleted_docs(reader)}
+            gone = {reader.stored_fields(docnum).get("path") for docnum in deleted_docs(reader)}
             terms = reader.expand_prefix("filesig", prefix) if prefix else reader.lexicon("filesig")
             for term in terms:
                 text = term.decode("utf-8") if isinstance(term, bytes) else term

@@ -19,38 +19,32 @@ from .bm25 import BM25
 from .config import RankingConfig
 
 
-def typed_count(q: wq.Query) -> int:
-    """How many of the query's terms search the body field (the words typed, as feedback counts them)."""
-    return sum(1 for fieldname, _ in q.iter_all_terms() if fieldname == "body")
-
-
-def query_weight(q: wq.Query, config: RankingConfig) -> float:
-    """What each point of a first-pass score is worth in the feedback score (QUERY_SHARE
-    of it, shared among the typed words)."""
-    return config.query_share / typed_count(q)
+def query_weight(q: wq.Query, config: RankingConfig) -> float | None:
+    """What each point of a first-pass score is worth in the feedback score (query_share of
+    it, shared among the words typed, the query's terms in the body field); None when no
+    word is typed there, and feedback has nothing to start from."""
+    typed = sum(1 for fieldname, _ in q.iter_all_terms() if fieldname == "body")
+    return config.query_share / typed if typed else None
 
 
 def rescore(
     searcher,
-    q: wq.Query,
+    own: float,
     candidates: list[tuple[int, float]],
     words: dict[int, dict[str, float]],
     cut: dict[int, int],
     config: RankingConfig,
 ) -> list[tuple[int, float]] | None:
-    """The candidates' new scores: query_share of the query's own score plus the rest from
-    the feedback_terms words most typical of the top feedback_docs candidates; None when
-    feedback has nothing to add (no word typed in the body, no typical word found).
+    """The candidates' new scores: their first-pass score times `own` (query_weight) plus the
+    rest from the feedback_terms words most typical of the top feedback_docs candidates;
+    None when feedback has nothing to add (no typical word found).
 
     `words` holds each candidate's {stem: weight} (title words weighted as indexed), `cut`
     the number of words read of the candidates only partly read."""
-    if not typed_count(q):
-        return None
     terms = feedback_terms([(words[d], score) for d, score in candidates[: config.feedback_docs]], config)
     if not terms:
         return None
     extra = bm25_scores(searcher, terms, words, cut, BM25(config.k1, config.b))
-    own = query_weight(q, config)
     return [(d, own * s + (1 - config.query_share) * extra.get(d, 0.0)) for d, s in candidates]
 
 

@@ -55,11 +55,12 @@ def rerank(stored: StoredFields, q: wq.Query, ranked: Ranked, config: RankingCon
     scored without feedback's share, so below every candidate: a longer --limit only adds
     to the list's end. Only articles the query matched are reordered: feedback brings in
     none without the words typed."""
-    if not feedback.typed_count(q):
+    own = feedback.query_weight(q, config)
+    if own is None:
         return ranked
     candidates, rest = ranked[: config.rerank_depth], ranked[config.rerank_depth :]
     counts, words, cut = _candidate_words(stored, candidates)
-    scored = feedback.rescore(stored.searcher, q, candidates, words, cut, config)
+    scored = feedback.rescore(stored.searcher, own, candidates, words, cut, config)
     if scored is None:
         return ranked
     if space is not None:
@@ -67,7 +68,6 @@ def rerank(stored: StoredFields, q: wq.Query, ranked: Ranked, config: RankingCon
 
         scored = mix(space, q, {d: title + body for d, (title, body) in counts.items()}, scored, config)
     scored = tie_break(stored, scored)
-    own = feedback.query_weight(q, config)
     return scored + [(d, own * s) for d, s in rest]
 
 
