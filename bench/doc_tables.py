@@ -14,17 +14,37 @@ file (the begin line included) as it was.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import re
 import tempfile
 from pathlib import Path
 
+STDOUT = "-"  # --markdown without a FILE, or with -: the Markdown table on stdout
+
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 class MarkerError(ValueError):
     """The document lacks the marker pair for a table, or holds it more than once."""
+
+
+def add_markdown_option(parser: argparse.ArgumentParser, table: str) -> None:
+    """A bench's `--markdown [FILE]`: the table as Markdown on stdout, or written into FILE."""
+    parser.add_argument(
+        "--markdown",
+        nargs="?",
+        const=STDOUT,
+        metavar="FILE",
+        help=f"the table as Markdown: on stdout, or written into FILE between its {table!r} markers",
+    )
+
+
+def check_target(markdown: str | None, table: str) -> None:
+    """Before a long run: raise MarkerError if `--markdown FILE` could not take the table."""
+    if markdown not in (None, STDOUT):
+        check_markers(Path(markdown), table)
 
 
 def begin_marker(name: str, command: str) -> str:

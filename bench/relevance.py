@@ -49,15 +49,18 @@ from archive_search import Archive, IndexDir, Indexer, RankingConfig
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "bench") not in sys.path:  # loaded by its path (tests/test_ranking.py), not run as a script
     sys.path.append(str(ROOT / "bench"))
-from doc_tables import MarkerError, check_markers, write_between  # noqa: E402
+from doc_tables import STDOUT, MarkerError, add_markdown_option, check_target, write_between  # noqa: E402
 
 DEFAULT_SHARED = ROOT.parent / "shared" / "relevance"
 MEASURES = [nDCG @ 10, AP, R @ 100, P @ 10]
 DEPTH = 100
-STDOUT = "-"  # --markdown without a FILE, or with -: the Markdown table on stdout
 TABLE = "relevance"  # the table's name in its markers (<!-- begin relevance: ... -->)
 ABLATION = "ablation"  # the --ablate table's name
 SETTINGS = "settings"  # the --settings table's name
+
+
+class BenchError(Exception):
+    """What stops the bench before it measures anything: one line for stderr."""
 
 
 def load_queries(folder: Path) -> dict[str, str]:
@@ -135,14 +138,17 @@ def ablation_rows(name: str, folder: Path, qrels: list, queries: dict[str, str],
 
 
 def parse_settings(pairs: list[str]) -> RankingConfig:
-    """RankingConfig with the --set NAME=VALUE changes; ValueError names a bad one."""
+    """RankingConfig with the --set NAME=VALUE changes; BenchError names a bad one."""
     changes = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep:
-            raise ValueError(f"--set takes NAME=VALUE, not {pair!r}")
+            raise BenchError(f"--set takes NAME=VALUE, not {pair!r}")
         changes[name.strip()] = value.strip()
-    return RankingConfig().replace(**changes)
+    try:
+        return RankingConfig().replace(**changes)
+    except ValueError as exc:  # an unknown setting, or a value of the wrong type
+        raise BenchError(str(exc)) from None
 
 
 def reference_run(folder: Path, queries: dict[str, str]) -> dict[str, dict[str, float]]:
@@ -189,18 +195,33 @@ def ndcg_over_run(qrels: list, run: dict[str, dict[str, float]]) -> float:
     return statistics.fmean(values) if values else 0.0
 
 
+def collection(shared: Path, name: str) -> tuple[Path, list, dict[str, str]]:
+    """A test collection's folder, its qrels and its judged queries; BenchError if it is missing."""
+    folder = shared / name
+    if not folder.is_dir():
+        raise BenchError(f"{folder} not found; pass --shared DIR")
+    qrels = list(ir_measures.read_trec_qrels(str(folder / "qrels.txt")))
+    return folder, qrels, judged(qrels, load_queries(folder))
+
+
+def changed_settings(config: RankingConfig) -> list[str]:
+    """The note under a table run with settings other than the defaults (--set)."""
+    import dataclasses
+
+    changed = [
+        f"{f.name}={getattr(config, f.name)!r}"
+        for f in dataclasses.fields(config)
+        if getattr(config, f.name) != f.default
+    ]
+    return [f"Ranking settings changed for this run: {', '.join(changed)}."] if changed else []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("collections", nargs="*", default=["cisi", "cranfield"])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="folder holding cisi/ and cranfield/")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out", help="where run files go")
-    parser.add_argument(
-        "--markdown",
-        nargs="?",
-        const=STDOUT,
-        metavar="FILE",
-        help=f"the table as Markdown: on stdout, or written into FILE between its {TABLE!r} markers",
-    )
+    add_markdown_option(parser, TABLE)
     parser.add_argument("--ablate", action="store_true", help="score the ranking stage by stage")
     parser.add_argument("--settings", action="store_true", help="the ranking settings and their defaults")
     parser.add_argument(
@@ -209,33 +230,26 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = parse_settings(args.set)
-    except ValueError as exc:
+        if args.settings:
+            settings_table(args.markdown)
+        elif args.ablate:
+            check_target(args.markdown, ABLATION)
+            ablate(args, config)
+        else:
+            check_target(args.markdown, TABLE)
+            quality(args, config)
+    except (BenchError, MarkerError) as exc:
         print(f"relevance: {exc}", file=sys.stderr)
         return 2
-    table = SETTINGS if args.settings else ABLATION if args.ablate else TABLE
-    try:
-        check_target(table, args.markdown)
-    except MarkerError as exc:
-        print(f"relevance: {exc}", file=sys.stderr)
-        return 2
-    changed = [
-        f"{pair.partition('=')[0].strip()}={getattr(config, pair.partition('=')[0].strip())!r}" for pair in args.set
-    ]
-    settings_note = [f"Ranking settings changed for this run: {', '.join(changed)}."] if changed else []
-    if args.settings:
-        return settings_table(args.markdown)
-    if args.ablate:
-        return ablate(args, config, settings_note)
+    return 0
 
+
+def quality(args: argparse.Namespace, config: RankingConfig) -> None:
+    """The main table: archive-search and the reference BM25 on each collection."""
     rows = []
     notes = []
     for name in args.collections:
-        folder = args.shared / name
-        if not folder.is_dir():
-            print(f"relevance: {folder} not found; pass --shared DIR", file=sys.stderr)
-            return 2
-        qrels = list(ir_measures.read_trec_qrels(str(folder / "qrels.txt")))
-        queries = judged(qrels, load_queries(folder))
+        folder, qrels, queries = collection(args.shared, name)
         product, ms = product_run(folder, queries, config)
         reference = reference_run(folder, queries)
         write_run(product, args.out / f"{name}.archive-search.run", "archive-search")
@@ -254,35 +268,21 @@ def main(argv: list[str] | None = None) -> int:
             )
     header = ["collection", "queries", "system", *[str(m) for m in MEASURES], "ms/query"]
     lines = [[name, str(n), system, *[score(m[k]) for k in m], ms] for name, n, system, m, ms in rows]
-    try:
-        publish(TABLE, header, lines, notes + settings_note, args.markdown)
-    except MarkerError as exc:
-        print(f"relevance: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    publish(TABLE, header, lines, notes + changed_settings(config), args.markdown)
 
 
-def ablate(args: argparse.Namespace, config: RankingConfig, notes: list[str]) -> int:
+def ablate(args: argparse.Namespace, config: RankingConfig) -> None:
     """The --ablate table: each collection scored after each ranking stage."""
     lines = []
     for name in args.collections:
-        folder = args.shared / name
-        if not folder.is_dir():
-            print(f"relevance: {folder} not found; pass --shared DIR", file=sys.stderr)
-            return 2
-        qrels = list(ir_measures.read_trec_qrels(str(folder / "qrels.txt")))
-        lines += ablation_rows(name, folder, qrels, judged(qrels, load_queries(folder)), config)
+        folder, qrels, queries = collection(args.shared, name)
+        lines += ablation_rows(name, folder, qrels, queries, config)
     header = ["collection", "ranking", *[str(m) for m in MEASURES], "nDCG@10 added"]
     explained = "Each row adds one stage to the row above; the queries and means are as in the main table."
-    try:
-        publish(ABLATION, header, lines, [explained, *notes], args.markdown)
-    except MarkerError as exc:
-        print(f"relevance: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    publish(ABLATION, header, lines, [explained, *changed_settings(config)], args.markdown)
 
 
-def settings_table(markdown: str | None) -> int:
+def settings_table(markdown: str | None) -> None:
     """The --settings table: every RankingConfig setting with its default, and the title weight."""
     import dataclasses
 
@@ -296,23 +296,12 @@ def settings_table(markdown: str | None) -> int:
         where = stage.get(f.name) or ("latent space" if f.name.startswith("latent") else "feedback")
         lines.append([f"`{f.name}`", repr(f.default), where])
     note = "Defaults of archive_search/ranking/config.py, where each is explained; `--set NAME=VALUE` tries another."
-    try:
-        publish(SETTINGS, ["setting", "default", "stage"], lines, [note], markdown)
-    except MarkerError as exc:
-        print(f"relevance: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    publish(SETTINGS, ["setting", "default", "stage"], lines, [note], markdown)
 
 
 def score(value: float) -> str:
     """A measure's mean as the tables show it: 4 decimals."""
     return f"{value:.4f}"
-
-
-def check_target(name: str, markdown: str | None) -> None:
-    """Before a run: raise MarkerError if `--markdown FILE` could not take table `name`."""
-    if markdown not in (None, STDOUT):
-        check_markers(Path(markdown), name)
 
 
 def publish(name: str, header: list[str], lines: list[list[str]], notes: list[str], markdown: str | None) -> None:

@@ -53,14 +53,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from doc_tables import MarkerError, check_markers, write_between
+from doc_tables import STDOUT, MarkerError, add_markdown_option, check_target, write_between
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "reuters21578"
 BUILD_RUNS = 3
 QUERY_RUNS = 5
 PRODUCT, FTS5, TANTIVY = "archive-search", "SQLite FTS5", "Tantivy"
-STDOUT = "-"  # --markdown without a FILE, or with -: the Markdown table on stdout
 TABLE = "speed"  # the table's name in its markers (<!-- begin speed: ... -->)
 QUERIES = [
     "oil prices",
@@ -503,13 +502,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help=f"runs of every measure ({default})")
     parser.add_argument("--build-runs", type=int, help="runs of each build and of the re-index (overrides --runs)")
     parser.add_argument("--query-runs", type=int, help="runs of each search (overrides --runs)")
-    parser.add_argument(
-        "--markdown",
-        nargs="?",
-        const=STDOUT,
-        metavar="FILE",
-        help=f"the table as Markdown: on stdout, or written into FILE between its {TABLE!r} markers",
-    )
+    add_markdown_option(parser, TABLE)
     parser.add_argument("--skip-build", action="store_true", help="reuse the indexes in --work DIR; time searches only")
     parser.add_argument(
         "--work",
@@ -592,12 +585,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args._build:
         return child(args)
-    if args.markdown not in (None, STDOUT):
-        try:
-            check_markers(Path(args.markdown), TABLE)
-        except MarkerError as exc:
-            print(f"speed: {exc}", file=sys.stderr)
-            return 2
+    try:
+        check_target(args.markdown, TABLE)
+    except MarkerError as exc:
+        print(f"speed: {exc}", file=sys.stderr)
+        return 2
     if args.skip_build and (args.work is None or not (args.work / "ix").is_dir()):
         print("speed: --skip-build needs --work DIR holding an index built before (DIR/ix)", file=sys.stderr)
         return 2
