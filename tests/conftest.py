@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -76,6 +77,22 @@ def search_ids(index, query: str, *args: str) -> list[str]:
     result = run_cli("search", query, "--index", str(index), "--format", "ids", "-n", "50", *args)
     assert result.exit_code in (0, 1), result.stderr
     return result.stdout.split()
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    """Write the records as JSON Lines (parent directories made); return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def index_jsonl(folder: Path, records: list[dict], *options: str, name: str = "feed.jsonl") -> Path:
+    """Index the records, written as FOLDER/NAME, through the CLI into FOLDER/index."""
+    feed = write_jsonl(folder / name, records)
+    index = folder / "index"
+    result = run_cli("index", str(feed), "--index", str(index), *options)
+    assert result.exit_code == 0, result.stderr
+    return index
 
 
 def assert_no_traceback(text: str) -> None:

@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-from conftest import run_cli
+from conftest import index_jsonl, run_cli
 from inprocess import invoke
 
 # id -> published, as the feed gives it
@@ -60,17 +60,11 @@ def _between(start: str | None, before: str | None, *, through: str | None = Non
 
 @pytest.fixture(scope="module")
 def dated_index(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("dates")
-    feed = folder / "dated.jsonl"
     records = [
         {"id": key, "title": f"Harbor notes {n}", "body": "The harbor ferry ran on time.", "published": when}
         for n, (key, when) in enumerate(STORIES.items())
     ]
-    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    index = folder / "index"
-    result = run_cli("index", str(feed), "--index", str(index), "-q")
-    assert result.exit_code == 0, result.stderr
-    return index
+    return index_jsonl(tmp_path_factory.mktemp("dates"), records, "-q")
 
 
 def _found(index, query: str, *options: str) -> set[str]:

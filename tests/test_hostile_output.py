@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from conftest import run_cli
+from conftest import index_jsonl, run_cli
 
 HOSTILE = [
     {
@@ -28,13 +28,7 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def hostile_index(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hostile")
-    feed = folder / "hostile.jsonl"
-    feed.write_text("\n".join(json.dumps(r) for r in HOSTILE) + "\n", encoding="utf-8")
-    index = folder / "index"
-    result = run_cli("index", str(feed), "--index", str(index))
-    assert result.exit_code == 0, result.stderr
-    return index
+    return index_jsonl(tmp_path_factory.mktemp("hostile"), HOSTILE, name="hostile.jsonl")
 
 
 def _no_escapes(text: str) -> None:

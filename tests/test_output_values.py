@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, write_jsonl
 from inprocess import invoke
 
 # README, "Using from scripts": the hit object's fields, in order.
@@ -111,8 +111,8 @@ def outputs(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("values")
     archive = folder / "archive"
     archive.mkdir()
-    (archive / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in FEED), encoding="utf-8")
-    (archive / "second.jsonl").write_text("".join(json.dumps(r) + "\n" for r in SECOND), encoding="utf-8")
+    write_jsonl(archive / "feed.jsonl", FEED)
+    write_jsonl(archive / "second.jsonl", SECOND)
     (archive / f"{ODD_STEM}.txt").write_text(ODD_TEXT, encoding="utf-8")
     index = folder / "index"
     result = run_cli("index", str(archive), "--index", str(index), "-q")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from conftest import run_cli
+from conftest import index_jsonl
 from inprocess import invoke
 
 # id -> body; the words each holds decide what the queries below must find.
@@ -21,17 +19,11 @@ STORIES = {
 
 @pytest.fixture(scope="module")
 def query_index(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("queries")
-    feed = folder / "feed.jsonl"
     records = [
         {"id": key, "title": f"Block notes {n}", "body": body, "author": "Wren Hollis", "dateline": "EAST SIDE"}
         for n, (key, body) in enumerate(STORIES.items())
     ]
-    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    index = folder / "index"
-    result = run_cli("index", str(feed), "--index", str(index), "-q")
-    assert result.exit_code == 0, result.stderr
-    return index
+    return index_jsonl(tmp_path_factory.mktemp("queries"), records, "-q")
 
 
 def _with(*words: str) -> set[str]:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, write_jsonl
 from inprocess import invoke
 
 from archive_search.archive import Archive
@@ -36,11 +36,6 @@ def _records(prefix: str, n: int, salt: str = "") -> list[dict]:
     ]
 
 
-def _write(path: Path, records: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-
-
 def _ids(index: Path, query: str = "quay") -> list[str]:
     result = invoke("search", query, "--index", str(index), "--format", "ids", "-n", "1000")
     assert result.exit_code in (0, 1), result.stderr
@@ -56,9 +51,9 @@ def _summary(stderr: str) -> str:
 def test_reindexing_a_directory_leaves_its_sibling_with_a_longer_name_alone(tmp_path):
     """news/ and news2/ share a prefix: a file gone from news/ removes its articles only."""
     news, news2 = tmp_path / "news", tmp_path / "news2"
-    _write(news / "a.jsonl", _records("a", 2))
-    _write(news / "b.jsonl", _records("b", 3))
-    _write(news2 / "c.jsonl", _records("c", 4))
+    write_jsonl(news / "a.jsonl", _records("a", 2))
+    write_jsonl(news / "b.jsonl", _records("b", 3))
+    write_jsonl(news2 / "c.jsonl", _records("c", 4))
     index = tmp_path / "index"
     assert run_cli("index", str(news), str(news2), "--index", str(index), "-q").exit_code == 0
     assert len(_ids(index)) == 2 + 3 + 4
@@ -73,8 +68,8 @@ def test_a_commit_size_that_does_not_divide_a_file_keeps_the_file_whole(tmp_path
     """--commit-every 4 with files of 6 and 3 articles: every article indexed, counted once,
     and a second run has nothing to do."""
     feeds = tmp_path / "feeds"
-    _write(feeds / "six.jsonl", _records("six", 6))
-    _write(feeds / "three.jsonl", _records("three", 3))
+    write_jsonl(feeds / "six.jsonl", _records("six", 6))
+    write_jsonl(feeds / "three.jsonl", _records("three", 3))
     expected = sorted([f"six-{k}" for k in range(1, 7)] + [f"three-{k}" for k in range(1, 4)])
     index = tmp_path / "index"
     options = ("--index", str(index), "--commit-every", "4", "--jobs", "2")
@@ -95,10 +90,10 @@ def test_a_failure_inside_a_file_commits_none_of_it_and_the_rerun_indexes_all_of
     import archive_search.indexing.session as indexer_module
 
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
-    _write(first, _records("old", 3))
+    write_jsonl(first, _records("old", 3))
     index = IndexDir(tmp_path / "index")
     Indexer(index, jobs=1).run([str(first)])
-    _write(second, _records("new", 6))
+    write_jsonl(second, _records("new", 6))
 
     real = indexer_module.document_fields
 
@@ -126,7 +121,7 @@ def test_a_failure_inside_a_file_commits_none_of_it_and_the_rerun_indexes_all_of
 
 def test_a_stdin_record_with_a_files_id_gets_a_suffix_and_the_files_article_stays(tmp_path):
     feed = tmp_path / "feed.jsonl"
-    _write(feed, [{"id": "shared-1", "title": "Ferry From File", "body": "The ferry left the quay at dawn."}])
+    write_jsonl(feed, [{"id": "shared-1", "title": "Ferry From File", "body": "The ferry left the quay at dawn."}])
     index = tmp_path / "index"
     assert run_cli("index", str(feed), "--index", str(index), "-q").exit_code == 0
     record = {"id": "shared-1", "title": "Ferry From Stdin", "body": "The ferry came back to the quay."}
@@ -150,7 +145,7 @@ def test_a_suffixed_stdin_record_sent_again_replaces_itself(tmp_path):
     """A stdin record whose id a file's article has is indexed under a suffixed id; sent again,
     it replaces what it indexed the first time (it was added again on every run)."""
     feed = tmp_path / "feed.jsonl"
-    _write(feed, [{"id": "shared-1", "title": "Ferry From File", "body": "The ferry left the quay at dawn."}])
+    write_jsonl(feed, [{"id": "shared-1", "title": "Ferry From File", "body": "The ferry left the quay at dawn."}])
     index = IndexDir(tmp_path / "index")
     Indexer(index, jobs=1).run([str(feed)])
     line = (json.dumps({"id": "shared-1", "title": "Ferry From Stdin", "body": "Back at the quay."}) + "\n").encode()
@@ -161,7 +156,7 @@ def test_a_suffixed_stdin_record_sent_again_replaces_itself(tmp_path):
 
 def test_the_summary_counts_failed_files_among_the_files_seen(tmp_path):
     folder = tmp_path / "mixed"
-    _write(folder / "good.jsonl", _records("good", 2))
+    write_jsonl(folder / "good.jsonl", _records("good", 2))
     (folder / "broken.txt").write_bytes(b"Title\n\nBy Nobody | May 1, 2016 9:00am\n\nText\x00with a NUL.\n")
     result = run_cli("index", str(folder), "--index", str(tmp_path / "index"))
     assert result.exit_code == 2
@@ -174,12 +169,12 @@ def test_the_summary_counts_failed_files_among_the_files_seen(tmp_path):
 def test_updating_articles_in_place_refits_the_latent_space(tmp_path):
     """Every article replaced under its own id is a change of 100%: the space is fitted again."""
     feed = tmp_path / "feed.jsonl"
-    _write(feed, _records("s", 8))
+    write_jsonl(feed, _records("s", 8))
     index = tmp_path / "index"
     first = run_cli("index", str(feed), "--index", str(index))
     assert first.exit_code == 0 and "latent space fitted to 8 articles" in first.stderr, first.stderr
     fitted = (index / "latent.npz").stat().st_mtime_ns
-    _write(feed, _records("s", 8, salt="revised"))
+    write_jsonl(feed, _records("s", 8, salt="revised"))
     again = run_cli("index", str(feed), "--index", str(index))
     summary = _summary(again.stderr)
     assert "0 articles added, 8 updated, 0 removed" in summary
@@ -192,7 +187,7 @@ def test_a_stdin_record_taking_the_id_of_a_vanished_files_article_is_added_not_u
     stdin record with that article's id in the same run is a new article (it updates nothing
     that stdin indexed before)."""
     folder = tmp_path / "feeds"
-    _write(folder / "feed.jsonl", [{"id": "ferry-1", "title": "Ferry From File", "body": "The quay at dawn."}])
+    write_jsonl(folder / "feed.jsonl", [{"id": "ferry-1", "title": "Ferry From File", "body": "The quay at dawn."}])
     index = IndexDir(tmp_path / "index")
     Indexer(index, jobs=1).run([str(folder)])
     (folder / "feed.jsonl").unlink()
