@@ -240,21 +240,26 @@ class Archive:
         datelines: Counter[str] = Counter()
         sources: Counter[str] = Counter()
         years: Counter[int] = Counter()
+        author_sets: list[tuple[str, ...]] = []
         first = last = None
         with self._searcher() as searcher:
             count = searcher.doc_count()
             for stored in searcher.all_stored_fields():
-                authors.update(stored.get("authors") or [])
-                if stored.get("dateline"):
-                    datelines[stored["dateline"]] += 1
-                if stored.get("source"):
-                    sources[stored["source"]] += 1
+                names = tuple(dict.fromkeys(stored.get("authors") or []))
+                authors.update(names)
+                author_sets.append(names)
+                datelines[stored.get("dateline") or ""] += 1
+                sources[stored.get("source") or ""] += 1
                 published = stored_datetime(stored.get("published_at"))
                 if published:
                     years[published.year] += 1
                     first = published if first is None or published < first else first
                     last = published if last is None or published > last else last
         size = sum(entry.stat().st_size for entry in os.scandir(self.index_dir.path) if entry.is_file())
+        top_sources, other_sources, without_source = _top(sources, top)
+        top_datelines, other_datelines, without_dateline = _top(datelines, top)
+        top_authors = authors.most_common(top)
+        shown = {name for name, _ in top_authors}
         return ArchiveStats(
             articles=count,
             first=first,
@@ -262,8 +267,23 @@ class Archive:
             index_bytes=size,
             updated=meta.get("updated"),
             index_dir=str(self.index_dir),
-            top_authors=authors.most_common(top),
-            top_datelines=datelines.most_common(top),
+            top_authors=top_authors,
+            top_datelines=top_datelines,
             per_year=sorted(years.items()),
-            sources=sources.most_common(top),
+            sources=top_sources,
+            other_sources=other_sources,
+            without_source=without_source,
+            other_authors=sum(1 for names in author_sets if names and shown.isdisjoint(names)),
+            without_author=sum(1 for names in author_sets if not names),
+            other_datelines=other_datelines,
+            without_dateline=without_dateline,
+            undated=count - sum(years.values()),
         )
+
+
+def _top(counts: Counter[str], top: int) -> tuple[list[tuple[str, int]], int, int]:
+    """The `top` most common named values, the articles of the other names, and the
+    articles without a value (counted under "")."""
+    without = counts.pop("", 0)
+    shown = counts.most_common(top)
+    return shown, sum(counts.values()) - sum(n for _, n in shown), without

@@ -121,6 +121,15 @@ class ArchiveStats:
     top_datelines: list[tuple[str, int]]
     per_year: list[tuple[int, int]]
     sources: list[tuple[str, int]]
+    # So that each list adds up to `articles`: those left out of the top lists, and those
+    # without the field at all.
+    other_sources: int = 0
+    without_source: int = 0
+    other_authors: int = 0  # articles whose every author is outside the top list
+    without_author: int = 0
+    other_datelines: int = 0
+    without_dateline: int = 0
+    undated: int = 0
 
     def to_dict(self) -> dict:
         """The public JSON form (`stats --format json`)."""
@@ -135,6 +144,13 @@ class ArchiveStats:
             "top_authors": [{"author": a, "articles": n} for a, n in self.top_authors],
             "top_datelines": [{"dateline": d, "articles": n} for d, n in self.top_datelines],
             "per_year": [{"year": y, "articles": n} for y, n in self.per_year],
+            "other_sources": self.other_sources,
+            "without_source": self.without_source,
+            "other_authors": self.other_authors,
+            "without_author": self.without_author,
+            "other_datelines": self.other_datelines,
+            "without_dateline": self.without_dateline,
+            "undated": self.undated,
         }
 
 

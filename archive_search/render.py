@@ -368,15 +368,26 @@ def render_stats(stats, fmt: OutputFormat, out: IO[str], *, color: bool = False)
         f"index:        {one_line(stats.index_dir)} ({stats.index_bytes / 2**20:.1f} MiB)",
         f"last update:  {one_line(str(stats.updated or '?'))}",
     ]
-    for title, rows in (
-        ("sources", stats.sources),
-        ("top authors", stats.top_authors),
-        ("top datelines", stats.top_datelines),
-        ("articles per year", stats.per_year),
+    for title, rows, rest in (
+        ("sources", stats.sources, (("(other sources)", stats.other_sources), ("(none)", stats.without_source))),
+        (
+            "top authors",
+            stats.top_authors,
+            (("(other authors)", stats.other_authors), ("(none)", stats.without_author)),
+        ),
+        (
+            "top datelines",
+            stats.top_datelines,
+            (("(other datelines)", stats.other_datelines), ("(none)", stats.without_dateline)),
+        ),
+        ("articles per year", stats.per_year, (("(undated)", stats.undated),)),
     ):
-        if rows:
+        # Names are escaped, and a name that looks like a remainder row is told apart by quotes.
+        named = [(repr(name) if str(name).startswith("(") else one_line(str(name)), n) for name, n in rows]
+        named += [(label, n) for label, n in rest if n]
+        if named:
             lines.append(f"{title}:")
-            lines += [f"  {n:>8,}  {one_line(str(name))}" for name, n in rows]
+            lines += [f"  {n:>8,}  {name}" for name, n in named]
     if fmt is OutputFormat.rich:
         from rich.text import Text
 

@@ -43,10 +43,10 @@ def test_the_man_page_names_every_command_and_option(tmp_path):
 
 def test_help_says_what_every_argument_is():
     """Click 8.5 drops the help text of Typer's arguments; each must still be in --help."""
+    from inprocess import invoke
     from typer.main import get_command
 
     from archive_search.cli import app
-    from inprocess import invoke
 
     for name, command in get_command(app).commands.items():
         shown = " ".join(invoke(name, "--help").stdout.split())
