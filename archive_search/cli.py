@@ -9,17 +9,29 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import io
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
+from typing import IO, Callable, Iterator, List, Optional
 
 import typer
 
 from . import __version__
 from ._entry import exit_without_teardown
-from .errors import ArchiveSearchError, OutputError
-from .render import ColorMode, OutputFormat, ProgressBar, Terminal, escaped, index_summary
+from .errors import ArchiveSearchError, ArticleNotFoundError, OutputError
+from .render import (
+    ARTICLE_FORMATS,
+    HIT_FORMATS,
+    STATS_FORMATS,
+    ColorMode,
+    OutputFormat,
+    ProgressBar,
+    Terminal,
+    check_format,
+    escaped,
+    index_summary,
+)
 from .status import ExitStatus, status_for
 
 
@@ -73,6 +85,9 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except ArticleNotFoundError as exc:  # not a failure: nothing matched the id, as show says it
+            err(f"archive-search: {exc}")
+            raise typer.Exit(status_for(exc)) from None
         except ArchiveSearchError as exc:
             err(f"archive-search: error: {exc}")
             raise typer.Exit(status_for(exc)) from None
@@ -109,6 +124,40 @@ def writing_output() -> Iterator[None]:
     except OSError as exc:
         _drop_stdout()  # what is left in its buffer cannot be written either
         raise OutputError(exc) from None
+
+
+@contextlib.contextmanager
+def output(term: Terminal, *, pager: bool = True) -> Iterator[IO[str]]:
+    """Where a command writes its data: stdout, or a buffer paged when the command is done if
+    stdout is a terminal (Terminal.pager decides); failures to write as in writing_output."""
+    command = term.pager(pager)
+    if command is None:
+        with writing_output():
+            yield sys.stdout
+        return
+    buffer = io.StringIO()
+    yield buffer
+    from .pager import deliver
+
+    with writing_output():
+        problem = deliver(buffer.getvalue(), command, sys.stdout, env=term.env, width=term.width, height=term.height)
+    if problem:
+        err(f"archive-search: warning: {problem}")
+
+
+def print_notes(result) -> None:
+    """The library's notes on a search ("note: ..."), on stderr after the program's name."""
+    for note in result.notes:
+        err(note if note.startswith("archive-search: ") else f"archive-search: {note}")
+
+
+def no_matches(term: Terminal, result) -> None:
+    """Say that nothing matched: with a suggestion always, else only to a person (stdout a
+    terminal); a script in a pipe has the exit status, as with grep."""
+    if getattr(result, "suggestion", None):
+        err(f"archive-search: no matches; did you mean: {result.suggestion}")
+    elif term.stdout_tty:
+        err("archive-search: no matches")
 
 
 def reads_only(command: Callable[..., None]) -> Callable[..., None]:
@@ -239,18 +288,29 @@ def index(
     raise typer.Exit(ExitStatus.ERROR if stats.failed else ExitStatus.OK)
 
 
-FormatOption = typer.Option(
-    OutputFormat.auto,
-    "--format",
-    "-f",
-    help="Output format; auto = rich on a terminal, plain in a pipe.",
-    case_sensitive=False,
-)
+def format_option(formats: tuple[OutputFormat, ...]):
+    """The --format option of a command writing these formats (its help lists only them)."""
+    return typer.Option(
+        OutputFormat.auto,
+        "--format",
+        "-f",
+        metavar="[" + "|".join(f.value for f in formats) + "]",
+        help="Output format; auto = rich on a terminal (or with --color always), plain in a pipe.",
+        case_sensitive=False,
+    )
+
+
+FormatOption = format_option(HIT_FORMATS)
 ColorOption = typer.Option(
     ColorMode.auto,
     "--color",
-    help="Colour: auto honours NO_COLOR, TERM=dumb and whether stdout is a terminal.",
+    help="Colour: auto honours NO_COLOR, TERM=dumb and whether stdout is a terminal; always colours a pipe too.",
     case_sensitive=False,
+)
+NoPagerOption = typer.Option(
+    False,
+    "--no-pager",
+    help="Do not page long output on a terminal (else $ARCHIVE_SEARCH_PAGER, $PAGER or less -FRX).",
 )
 
 
@@ -283,6 +343,7 @@ def search(
     null: bool = typer.Option(
         False, "--null", "-0", help="With --format ids or paths: end each item with NUL, for xargs -0."
     ),
+    no_pager: bool = NoPagerOption,
 ) -> None:
     """Search the archive: best articles first, with the matching passages.
 
@@ -298,13 +359,13 @@ def search(
     from .store import IndexDir, default_index_dir
 
     term = _terminal()
+    check_format("search", fmt, HIT_FORMATS, null=null and not count)
     archive = Archive(IndexDir(default_index_dir(index)))
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
-    resolved = term.resolve(fmt)
+    resolved = term.resolve(fmt, color)
     if count:
         result = archive.search(query, filters, sort=sort.value, limit=0, snippets=False)
-        for note in result.notes:
-            err(note)
+        print_notes(result)
         with writing_output():
             sys.stdout.write(f"{result.total}\n")
         raise typer.Exit(ExitStatus.OK if result.total else ExitStatus.NO_MATCH)
@@ -317,13 +378,11 @@ def search(
         snippets=resolved.shows_snippets,
         count=resolved.shows_total,
     )
-    for note in result.notes:
-        err(note)
-    with writing_output():
-        render_hits(result, resolved, sys.stdout, color=term.color(color), null=null)
+    print_notes(result)
+    with output(term, pager=not no_pager) as out:
+        render_hits(result, resolved, out, color=term.color(color), null=null, width=term.width)
     if not result.matched:
-        if result.suggestion:
-            err(f"archive-search: no matches; did you mean: {result.suggestion}")
+        no_matches(term, result)
         raise typer.Exit(ExitStatus.NO_MATCH)
     raise typer.Exit(ExitStatus.OK)
 
@@ -332,34 +391,61 @@ def search(
 @reads_only
 @handles_errors
 def show(
-    article_id: str = typer.Argument(
-        ..., metavar="ID", help="An article id, as printed by search.", show_default=False
+    article_ids: List[str] = typer.Argument(
+        ...,
+        metavar="ID...",
+        help="Article ids, as printed by search; - reads ids from stdin, one a line.",
+        show_default=False,
     ),
     index: Optional[Path] = IndexOption,
-    fmt: OutputFormat = FormatOption,
+    fmt: OutputFormat = format_option(ARTICLE_FORMATS),
     color: ColorMode = ColorOption,
+    null: bool = typer.Option(False, "--null", "-0", help="With --format ids or paths: end each item with NUL."),
+    no_pager: bool = NoPagerOption,
 ) -> None:
-    """Print one whole article.
+    """Print whole articles, a rule between them.
+
+    With --format json, one id gives one object; several ids (or -) give an array. Unknown
+    ids are reported on stderr and the others printed; the exit status is then 1.
 
     An id starting with - goes after --: archive-search show -- -id
 
-    Example: archive-search show reuters-1234 --format json
+    Example: archive-search search rent --format ids | archive-search show - --format jsonl
     """
     from .archive import Archive
-    from .render import render_article
+    from .render import render_articles
     from .store import IndexDir, default_index_dir
 
     term = _terminal()
-    article = Archive(IndexDir(default_index_dir(index))).get(article_id)
-    if article is None:
-        err(
-            f"archive-search: no article with id {article_id!r}; "
-            "ids are printed by: archive-search search QUERY --format ids"
-        )
-        raise typer.Exit(ExitStatus.NO_MATCH)
-    with writing_output():
-        render_article(article, term.resolve(fmt), sys.stdout, color=term.color(color))
-    raise typer.Exit(ExitStatus.OK)
+    check_format("show", fmt, ARTICLE_FORMATS, null=null)
+    ids = _article_ids(article_ids)
+    archive = Archive(IndexDir(default_index_dir(index)))
+    articles = []
+    for article_id in ids:
+        article = archive.get(article_id)
+        if article is None:
+            err(f"archive-search: {ArticleNotFoundError(article_id)}")
+        else:
+            articles.append(article)
+    array = len(article_ids) > 1 or "-" in article_ids
+    if articles or (array and fmt is OutputFormat.json):
+        with output(term, pager=not no_pager) as out:
+            resolved = term.resolve(fmt, color)
+            render_articles(articles, resolved, out, color=term.color(color), null=null, array=array, width=term.width)
+    raise typer.Exit(ExitStatus.OK if len(articles) == len(ids) else ExitStatus.NO_MATCH)
+
+
+def _article_ids(arguments: List[str]) -> List[str]:
+    """The ids named, `-` replaced by the ids on stdin (one a line, or NUL-ended as -0 writes them)."""
+    ids: List[str] = []
+    for argument in arguments:
+        if argument != "-":
+            ids.append(argument)
+            continue
+        text = sys.stdin.read()
+        items = text.split("\0") if "\0" in text else text.split("\n")
+        ids += [item.strip() for item in items if item.strip()]
+    return ids
 
 
 @app.command()
@@ -372,6 +458,7 @@ def similar(
     fmt: OutputFormat = FormatOption,
     color: ColorMode = ColorOption,
     null: bool = typer.Option(False, "--null", "-0", help="With --format ids or paths: end each item with NUL."),
+    no_pager: bool = NoPagerOption,
 ) -> None:
     """Articles most like the given one, in the same formats as search.
 
@@ -384,9 +471,12 @@ def similar(
     from .store import IndexDir, default_index_dir
 
     term = _terminal()
+    check_format("similar", fmt, HIT_FORMATS, null=null)
     result = Archive(IndexDir(default_index_dir(index))).similar(article_id, limit=limit)
-    with writing_output():
-        render_hits(result, term.resolve(fmt), sys.stdout, color=term.color(color), null=null)
+    with output(term, pager=not no_pager) as out:
+        render_hits(result, term.resolve(fmt, color), out, color=term.color(color), null=null, width=term.width)
+    if not result.hits:
+        no_matches(term, result)
     raise typer.Exit(ExitStatus.OK if result.hits else ExitStatus.NO_MATCH)
 
 
@@ -395,8 +485,9 @@ def similar(
 @handles_errors
 def stats(
     index: Optional[Path] = IndexOption,
-    fmt: OutputFormat = FormatOption,
+    fmt: OutputFormat = format_option(STATS_FORMATS),
     color: ColorMode = ColorOption,
+    no_pager: bool = NoPagerOption,
 ) -> None:
     """Describe the index: articles, dates, size, top authors and datelines.
 
@@ -407,9 +498,10 @@ def stats(
     from .store import IndexDir, default_index_dir
 
     term = _terminal()
+    check_format("stats", fmt, STATS_FORMATS)
     result = Archive(IndexDir(default_index_dir(index))).stats()
-    with writing_output():
-        render_stats(result, term.resolve(fmt), sys.stdout, color=term.color(color))
+    with output(term, pager=not no_pager) as out:
+        render_stats(result, term.resolve(fmt, color), out, color=term.color(color), width=term.width)
     raise typer.Exit(ExitStatus.OK)
 
 

@@ -127,3 +127,7 @@ class UnsupportedWhooshError(ArchiveSearchError):
             f"Whoosh {found} is installed, but archive-search works only with Whoosh {', '.join(supported)}; "
             f"install a supported one with: pip install 'Whoosh=={supported[-1]}'"
         )
+
+
+class FormatError(ArchiveSearchError):
+    """An output format (or --null) that the command does not write."""

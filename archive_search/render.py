@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+from .errors import FormatError
 from .model import HIT_FIELDS, Article, IndexStats
 
 
@@ -59,6 +60,44 @@ class ColorMode(str, enum.Enum):
     never = "never"
 
 
+class Styling(enum.Enum):
+    """How much of the terminal view's style an output gets."""
+
+    none = "none"  # no escape codes at all: a pipe, --color never, TERM=dumb
+    mono = "mono"  # bold and dim but no colours: NO_COLOR (no-color.org is about colour only)
+    color = "color"
+
+    def __bool__(self) -> bool:
+        return self is not Styling.none
+
+
+# The formats each command writes: one OutputFormat enum for every command (so that a
+# format's name means the same everywhere), and each command's own subset of it.
+HIT_FORMATS = tuple(OutputFormat)
+ARTICLE_FORMATS = (
+    OutputFormat.auto,
+    OutputFormat.rich,
+    OutputFormat.plain,
+    OutputFormat.json,
+    OutputFormat.jsonl,
+    OutputFormat.ids,
+    OutputFormat.paths,
+)
+STATS_FORMATS = (OutputFormat.auto, OutputFormat.rich, OutputFormat.plain, OutputFormat.json, OutputFormat.jsonl)
+NULL_FORMATS = (OutputFormat.ids, OutputFormat.paths)
+
+
+def check_format(command: str, fmt: OutputFormat, formats: Sequence[OutputFormat], *, null: bool = False) -> None:
+    """Refuse a format the command does not write, and --null with a format other than ids or paths."""
+    if fmt not in formats:
+        names = ", ".join(f.value for f in formats)
+        raise FormatError(f"{command} does not write {fmt.value}; use one of: {names}")
+    if null and fmt not in NULL_FORMATS:
+        raise FormatError(
+            f"--null (-0) works only with --format ids or paths, not {fmt.value}; add --format ids, or drop -0"
+        )
+
+
 @dataclass
 class Terminal:
     """What the output streams are connected to: the one place that asks."""
@@ -66,28 +105,49 @@ class Terminal:
     stdout_tty: bool
     stderr_tty: bool
     env: dict
+    width: int | None = None  # stdout's size, when it is a terminal that says
+    height: int | None = None
 
     @classmethod
     def detect(cls) -> Terminal:
-        return cls(_isatty(sys.stdout), _isatty(sys.stderr), dict(os.environ))
+        tty = _isatty(sys.stdout)
+        width, height = _size(sys.stdout) if tty else (None, None)
+        return cls(tty, _isatty(sys.stderr), dict(os.environ), width, height)
 
-    def resolve(self, fmt: OutputFormat) -> OutputFormat:
-        """`auto` is `rich` on a terminal, `plain` in a pipe."""
+    def resolve(self, fmt: OutputFormat, color: ColorMode = ColorMode.auto) -> OutputFormat:
+        """`auto` is `rich` on a terminal, and with --color always (colour through `less -R`), else `plain`."""
         if fmt is OutputFormat.auto:
-            return OutputFormat.rich if self.stdout_tty else OutputFormat.plain
+            return OutputFormat.rich if self.stdout_tty or color is ColorMode.always else OutputFormat.plain
         return fmt
 
-    def color(self, mode: ColorMode, *, stream_tty: bool | None = None) -> bool:
-        """An explicit --color always wins; else NO_COLOR, TERM=dumb and the tty decide."""
+    def color(self, mode: ColorMode, *, stream_tty: bool | None = None) -> Styling:
+        """An explicit --color always wins; else the tty, TERM=dumb and NO_COLOR decide."""
         if mode is ColorMode.always:
-            return True
-        if mode is ColorMode.never:
-            return False
-        if "NO_COLOR" in self.env and self.env["NO_COLOR"] != "":
-            return False
+            return Styling.color
+        if mode is ColorMode.never or not (self.stdout_tty if stream_tty is None else stream_tty):
+            return Styling.none
         if self.env.get("TERM") == "dumb":
-            return False
-        return self.stdout_tty if stream_tty is None else stream_tty
+            return Styling.none
+        if self.env.get("NO_COLOR", "") != "":
+            return Styling.mono
+        return Styling.color
+
+    def pager(self, wanted: bool = True) -> list[str] | None:
+        """The pager to page this terminal's output through: None in a pipe, when not wanted
+        (--no-pager), or when ARCHIVE_SEARCH_PAGER or PAGER is empty or cat."""
+        if not (wanted and self.stdout_tty):
+            return None
+        from .pager import pager_command
+
+        return pager_command(self.env)
+
+
+def _size(stream: Any) -> tuple[int | None, int | None]:
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, ValueError, OSError):
+        return None, None
+    return size.columns or None, size.lines or None
 
 
 def _isatty(stream: Any) -> bool:
@@ -228,34 +288,60 @@ def hits_plain(hits: Sequence, out: IO[str]) -> None:
         out.write("\n")
 
 
-def hits_rich(hits: Sequence, out: IO[str], color: bool, total: int | None) -> None:
-    """The terminal view, styled by Rich (markup never read from the text), unsafe characters escaped."""
+def hits_rich(hits: Sequence, out: IO[str], color: Styling | bool, total: int | None, width: int | None = None) -> None:
+    """The terminal view, styled by Rich (markup never read from the text), unsafe characters
+    escaped; every line within the width, continuation lines indented under the title."""
     from rich.text import Text
 
-    console = _console(out, color)
+    console = _console(out, color, width)
+    digits = max(2, len(str(hits[-1].rank))) if hits else 2
+    indent = digits + 2
     for hit in hits:
-        head = Text()
-        head.append(f"{hit.rank:>2}. ", style="bold")
-        head.append(one_line(hit.title) or "(untitled)", style="bold cyan")
-        head.append(f"  {hit.score:.2f}", style="dim")
-        console.print(head)
-        line = one_line(byline(hit.authors, hit.published, hit.dateline, hit.source))
-        meta = Text("    ")
-        meta.append(line, style="green")
-        meta.append(("  " if line else "") + one_line(hit.id), style="dim")
-        console.print(meta)
+        title = Text(one_line(hit.title) or "(untitled)", style="bold cyan")
+        title.append(f"  {hit.score:.2f}", style="dim")
+        _hanging(console, Text(f"{hit.rank:>{digits}}. ", style="bold"), title, indent)
+        _meta_lines(console, one_line(byline(hit.authors, hit.published, hit.dateline, hit.source)), hit, indent)
         if hit.snippet:
-            console.print(_highlighted(hit.snippet, hit.highlights, indent="    "))
+            _hanging(console, Text(" " * indent), _highlighted(hit.snippet, hit.highlights), indent)
         console.print()
-    if hits and total is not None and total > hits[-1].rank:
-        console.print(Text(f"{total} matching articles; showing {hits[0].rank}–{hits[-1].rank}", style="dim"))
+    if hits and total is not None:
+        found = f"{total:,} matching article{'s' if total != 1 else ''}"
+        console.print(Text(f"{found}; showing {hits[0].rank}–{hits[-1].rank}", style="dim"))
 
 
-def _highlighted(text: str, spans, indent: str = ""):
+def _meta_lines(console, line: str, hit, indent: int) -> None:
+    """The byline and the id: on one line where they fit, else each on lines of its own (the
+    id whole, to be copied), wrapped under the title."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    ident = one_line(hit.id)
+    pad = Text(" " * indent)
+    if cell_len(line) + 2 + cell_len(ident) <= console.width - indent or not line:
+        meta = Text(line, style="green")
+        meta.append(("  " if line else "") + ident, style="dim")
+        _hanging(console, pad, meta, indent)
+        return
+    _hanging(console, pad, Text(line, style="green"), indent)
+    _hanging(console, pad, Text(ident, style="dim"), indent)
+
+
+def _hanging(console, head, text, indent: int) -> None:
+    """The text wrapped to the console's width less the indent: its first line after head,
+    the others after the indent's spaces."""
+    from rich.text import Text
+
+    lines = text.wrap(console, max(console.width - indent, 1), overflow="fold") or [Text()]
+    for n, line in enumerate(lines):
+        line.rstrip()
+        console.print(Text.assemble(head if n == 0 else " " * indent, line))
+
+
+def _highlighted(text: str, spans):
     """Snippet text with the matched words styled; spans are (start, end) offsets."""
     from rich.text import Text
 
-    out = Text(indent)
+    out = Text()
     pos = 0
     for start, end in sorted(spans):
         if start < pos:
@@ -282,12 +368,16 @@ def _console_class() -> type:
     return PipeConsole
 
 
-def _console(out: IO[str], color: bool):
+def _console(out: IO[str], color: Styling | bool, width: int | None = None):
+    """A Console writing to out with the styling asked for (True: colour; False: none), as
+    wide as the terminal says (Rich's own guess when width is None)."""
+    styling = color if isinstance(color, Styling) else (Styling.color if color else Styling.none)
     return _console_class()(
         file=out,
-        force_terminal=color,
-        no_color=not color,
-        color_system="auto" if color else None,
+        force_terminal=styling is not Styling.none,
+        no_color=styling is not Styling.color,
+        color_system={Styling.none: None, Styling.mono: "standard", Styling.color: "auto"}[styling],
+        width=width,
         highlight=False,
         markup=False,
         emoji=False,
@@ -295,7 +385,15 @@ def _console(out: IO[str], color: bool):
     )
 
 
-def render_hits(result, fmt: OutputFormat, out: IO[str], *, color: bool = False, null: bool = False) -> None:
+def render_hits(
+    result,
+    fmt: OutputFormat,
+    out: IO[str],
+    *,
+    color: Styling | bool = False,
+    null: bool = False,
+    width: int | None = None,
+) -> None:
     """Write a SearchResult's hits in the given (resolved) format."""
     hits = result.hits
     renderers: dict[OutputFormat, Callable[[], None]] = {
@@ -306,40 +404,96 @@ def render_hits(result, fmt: OutputFormat, out: IO[str], *, color: bool = False,
         OutputFormat.ids: lambda: hits_ids(hits, out, null),
         OutputFormat.paths: lambda: hits_paths(hits, out, null),
         OutputFormat.plain: lambda: hits_plain(hits, out),
-        OutputFormat.rich: lambda: hits_rich(hits, out, color, result.total),
+        OutputFormat.rich: lambda: hits_rich(hits, out, color, result.total, width),
     }
     renderers[fmt]()
 
 
-# -- one article -----------------------------------------------------------------
+# -- articles ------------------------------------------------------------------
+
+RULE_WIDTH = 72  # the plain view's rule between articles: the width wire copy is written to
 
 
-def render_article(article: Article, fmt: OutputFormat, out: IO[str], *, color: bool = False) -> None:
+def render_articles(
+    articles: Sequence[Article],
+    fmt: OutputFormat,
+    out: IO[str],
+    *,
+    color: Styling | bool = False,
+    null: bool = False,
+    array: bool = False,
+    width: int | None = None,
+) -> None:
+    """Whole articles (show): json as one object, or with array an array of them; jsonl one a
+    line; ids and paths as for hits; plain and rich one after another, with a rule between."""
+    if fmt is OutputFormat.json and array:
+        out.write(json_text([a.to_dict() for a in articles], indent=2) + "\n")
+    elif fmt is OutputFormat.ids:
+        _lines([a.id for a in articles], out, null)
+    elif fmt is OutputFormat.paths:
+        _lines(list(dict.fromkeys(a.path for a in articles)), out, null)
+    elif fmt is OutputFormat.rich:
+        console = _console(out, color, width)
+        for n, article in enumerate(articles):
+            if n:
+                console.rule(style="dim")
+                console.print()
+            _article_rich(article, console)
+    else:
+        for n, article in enumerate(articles):
+            if n and fmt is OutputFormat.plain:
+                out.write("─" * RULE_WIDTH + "\n\n")
+            render_article(article, fmt, out)
+
+
+def render_article(
+    article: Article, fmt: OutputFormat, out: IO[str], *, color: Styling | bool = False, width: int | None = None
+) -> None:
     """One whole article: JSON (json_text) or, in every other format, as text with unsafe
-    characters escaped and the body's paragraphs kept."""
+    characters escaped, the body's paragraphs re-flowed and its line breaks (tables) kept."""
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
         indent = 2 if fmt is OutputFormat.json else None
         out.write(json_text(article.to_dict(), indent=indent) + "\n")
         return
     if fmt is OutputFormat.rich:
-        from rich.text import Text
-
-        console = _console(out, color)
-        console.print(Text(safe(article.title) or "(untitled)", style="bold cyan"))
-        console.print(Text(safe(_article_meta(article)), style="green"))
-        console.print(Text(safe(f"id: {article.id}   file: {_where(article)}"), style="dim"))
-        console.print()
-        for para in article.body.split("\n\n"):
-            console.print(Text(safe(para)))
-            console.print()
+        _article_rich(article, _console(out, color, width))
         return
     out.write(f"{one_line(article.title)}\n{one_line(_article_meta(article))}\n")
     out.write(f"id: {one_line(article.id)}\nfile: {one_line(_where(article))}\n")
     if article.url:
         out.write(f"url: {one_line(article.url)}\n")
+    if article.tags:
+        out.write(f"tags: {one_line(_tags(article))}\n")
     out.write("\n")
     for para in article.body.split("\n\n"):
         out.write(safe(para) + "\n\n")
+
+
+def _article_rich(article: Article, console) -> None:
+    """The rich view of one article: prose wrapped to the width; a block of lines (a table)
+    printed line for line, unwrapped, as `cat` would (long lines are the terminal's to wrap)."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    console.print(Text(safe(article.title) or "(untitled)", style="bold cyan"))
+    console.print(Text(safe(_article_meta(article)), style="green"))
+    where = safe(f"id: {article.id}   file: {_where(article)}")
+    if cell_len(where) > console.width:  # each on a line of its own, as in the plain view
+        where = safe(f"id: {article.id}\nfile: {_where(article)}")
+    console.print(Text(where, style="dim"))
+    if article.tags:
+        console.print(Text(safe(f"tags: {_tags(article)}"), style="dim"))
+    console.print()
+    for para in article.body.split("\n\n"):
+        if "\n" in para:
+            console.print(Text(safe(para)), soft_wrap=True)
+        else:
+            console.print(Text(safe(para)))
+        console.print()
+
+
+def _tags(article: Article) -> str:
+    return ", ".join(article.tags)
 
 
 def _article_meta(article: Article) -> str:
@@ -356,19 +510,22 @@ def _where(article: Article) -> str:
 # -- stats -----------------------------------------------------------------------
 
 
-def render_stats(stats, fmt: OutputFormat, out: IO[str], *, color: bool = False) -> None:
-    """The index's description: JSON (json_text), or lines of text with unsafe characters escaped."""
+def render_stats(
+    stats, fmt: OutputFormat, out: IO[str], *, color: Styling | bool = False, width: int | None = None
+) -> None:
+    """The index's description: JSON (json_text), or lines of text with unsafe characters
+    escaped; in the rich view a long value wraps under itself."""
     data = stats.to_dict()
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
         out.write(json_text(data, indent=2 if fmt is OutputFormat.json else None) + "\n")
         return
-    lines = [
-        f"articles:     {stats.articles:,}",
-        f"published:    {_date(stats.first) or '?'} to {_date(stats.last) or '?'}",
-        f"index:        {one_line(stats.index_dir)} ({stats.index_bytes / 2**20:.1f} MiB)",
-        f"last update:  {one_line(str(stats.updated or '?'))}",
+    rows = [
+        ("articles:     ", f"{stats.articles:,}"),
+        ("published:    ", f"{_date(stats.first) or '?'} to {_date(stats.last) or '?'}"),
+        ("index:        ", f"{one_line(stats.index_dir)} ({stats.index_bytes / 2**20:.1f} MiB)"),
+        ("last update:  ", one_line(str(stats.updated or "?"))),
     ]
-    for title, rows, rest in (
+    for title, counts, rest in (
         ("sources", stats.sources, (("(other sources)", stats.other_sources), ("(none)", stats.without_source))),
         (
             "top authors",
@@ -383,20 +540,22 @@ def render_stats(stats, fmt: OutputFormat, out: IO[str], *, color: bool = False)
         ("articles per year", stats.per_year, (("(undated)", stats.undated),)),
     ):
         # Names are escaped, and a name that looks like a remainder row is told apart by quotes.
-        named = [(repr(name) if str(name).startswith("(") else one_line(str(name)), n) for name, n in rows]
+        named = [(repr(name) if str(name).startswith("(") else one_line(str(name)), n) for name, n in counts]
         named += [(label, n) for label, n in rest if n]
         if named:
-            lines.append(f"{title}:")
-            lines += [f"  {n:>8,}  {name}" for name, n in named]
+            rows.append((f"{title}:", ""))
+            rows += [(f"  {n:>8,}  ", name) for name, n in named]
     if fmt is OutputFormat.rich:
         from rich.text import Text
 
-        console = _console(out, color)
-        for line in lines:
-            style = "bold" if line.endswith(":") else None
-            console.print(Text(line, style=style or ""))
+        console = _console(out, color, width)
+        for head, value in rows:
+            if not value and head.endswith(":"):
+                console.print(Text(head, style="bold"))
+            else:
+                _hanging(console, Text(head), Text(value), len(head))
         return
-    out.write("\n".join(lines) + "\n")
+    out.write("\n".join(head + value for head, value in rows) + "\n")
 
 
 # -- indexing runs ---------------------------------------------------------------

@@ -97,3 +97,18 @@ def index_jsonl(folder: Path, records: list[dict], *options: str, name: str = "f
 
 def assert_no_traceback(text: str) -> None:
     assert "Traceback (most recent call last)" not in text, text
+
+
+def sgr_codes(text: str) -> set[int]:
+    """The SGR parameters (ESC [ ... m) a terminal output uses: 1 bold, 2 dim, 30-49 and 90-107 colours."""
+    codes: set[int] = set()
+    for chunk in text.split("\x1b[")[1:]:
+        params, m, _ = chunk.partition("m")
+        if m and all(p.isdigit() for p in params.split(";") if p):
+            codes |= {int(p) for p in params.split(";") if p}
+    return codes
+
+
+def has_colour(text: str) -> bool:
+    """Whether the output sets a colour (not only bold or dim)."""
+    return any(30 <= code <= 49 or 90 <= code <= 107 for code in sgr_codes(text))

@@ -6,8 +6,7 @@ import json
 import subprocess
 import sys
 
-import pytest
-from conftest import assert_no_traceback
+from conftest import assert_no_traceback, has_colour, sgr_codes
 from inprocess import invoke
 
 
@@ -18,10 +17,13 @@ def test_auto_format_is_rich_on_a_terminal(sample_index):
     assert "\x1b[" not in in_pipe.stdout and in_pipe.stdout.startswith("[1] ")
 
 
-@pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"TERM": "dumb"}])
-def test_no_color_and_dumb_terminals(sample_index, env):
-    result = invoke(*["search", "rent", "--index", str(sample_index)], tty=True, env=env)
-    assert result.exit_code == 0 and "\x1b[" not in result.stdout and " 1. " in result.stdout
+def test_no_color_and_dumb_terminals(sample_index):
+    """NO_COLOR removes colours only (no-color.org): bold and dim stay; TERM=dumb gets no escapes."""
+    result = invoke(*["search", "rent", "--index", str(sample_index)], tty=True, env={"NO_COLOR": "1"})
+    assert result.exit_code == 0 and " 1. " in result.stdout
+    assert not has_colour(result.stdout) and {1, 2} <= sgr_codes(result.stdout), sgr_codes(result.stdout)
+    dumb = invoke(*["search", "rent", "--index", str(sample_index)], tty=True, env={"TERM": "dumb"})
+    assert dumb.exit_code == 0 and "\x1b[" not in dumb.stdout and " 1. " in dumb.stdout
 
 
 def test_explicit_format_and_color_win(sample_index):

@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -322,11 +323,20 @@ def json_names(value: Any) -> list[str]:
 
 
 def json_tags(value: Any) -> list[str]:
-    """Tags from a comma-separated string, an object, or a list."""
+    """Tags from a comma-separated string, an object, or a list (each once: unique_tags)."""
     if isinstance(value, str):
         items = value.split(",") if "," in value else [value]
     elif isinstance(value, list):
         items = [json_name(v) for v in value]
     else:
         items = [json_name(value)]
-    return [t for t in (squash(clean_text(i)) for i in items) if t]
+    return unique_tags(squash(clean_text(i)) for i in items)
+
+
+def unique_tags(tags: Iterable[str]) -> list[str]:
+    """The non-empty tags, each once whatever its case ("transit", "Transit"), in the first spelling met."""
+    seen: dict[str, str] = {}
+    for tag in tags:
+        if tag:
+            seen.setdefault(tag.casefold(), tag)
+    return list(seen.values())

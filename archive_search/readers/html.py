@@ -16,7 +16,17 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..dates import parse_datetime
 from ..model import Article
-from .common import Problem, clean_text, file_stem, json_names, json_tags, split_authors, split_dateline, squash
+from .common import (
+    Problem,
+    clean_text,
+    file_stem,
+    json_names,
+    json_tags,
+    split_authors,
+    split_dateline,
+    squash,
+    unique_tags,
+)
 from .htmlshape import MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_REBUILT, tree_shape
 
 ARTICLE_TYPES = {
@@ -184,7 +194,7 @@ def parse(text: str, path: str) -> Iterator[Article | Problem]:
         dateline=dateline,
         source=source,
         url=squash(str(url)),
-        tags=list(dict.fromkeys(tags)),
+        tags=unique_tags(tags),
         path=path,
     )
 

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 from ..dates import parse_reuters_date
 from ..model import Article
-from .common import Problem, clean_text, squash
+from .common import Problem, clean_text, squash, unique_tags
+from .reflow import reflow
 
 # Attributes stop at "<" as well as ">": "[^>]*" from each of many unclosed tags would
 # rescan the rest of the file from every one of them.
@@ -61,12 +62,9 @@ def _without_signature(text: str) -> str:
 
 
 def _body(raw: str) -> str:
-    """Re-flow the wire copy: paragraphs start with an indent, lines wrap at ~70 columns."""
-    raw = _without_signature(_unescape(raw).replace("\r\n", "\n"))
-    # Linear: each alternative starts only at a newline, and a failed try scans no further
-    # than the run of white space after that newline.
-    paras = re.split(r"\n(?=\s{2,}\S)|\n\s*\n", raw)
-    return "\n\n".join(p for p in (squash(part) for part in paras) if p)
+    """Re-flow the wire copy (reflow.py): paragraphs start with an indent and wrap at a fixed
+    width; tables keep their lines."""
+    return reflow(_without_signature(_unescape(raw).replace("\r\n", "\n")))
 
 
 def _dateline(raw: str) -> str:
@@ -134,7 +132,7 @@ def _story(inner: str, newid: str, position: int, line: int, path: str) -> Itera
         published=parse_reuters_date(_element(inner, "DATE")),
         dateline=_dateline(_element(text_el, "DATELINE")),
         source="Reuters",
-        tags=list(dict.fromkeys(t for t in tags if t)),
+        tags=unique_tags(tags),
         path=path,
         position=position,
     )
