@@ -19,13 +19,19 @@ from .query import Filters, ParsedQuery, parse_query
 from .ranking import pipeline
 from .ranking.bm25 import BM25
 from .ranking.config import DEFAULT, RankingConfig
-from .schema import article_from_stored, stored_datetime
+from .schema import article_from_stored, is_content_word, stems, stored_datetime
 from .snippets import highlight_words, lead, snippet
 from .store import LATENT_FILE, IndexDir, survive_switches
 from .stored import StoredFields
 from .suggest import suggest
 
 SORTS = ("relevance", "newest", "oldest")
+
+
+def _past_the_end(offset: int, found: int | None) -> str:
+    """The note for a page that starts after the last match."""
+    matched = f"only {found} match" if found is not None else "fewer match"
+    return f"note: nothing at offset {offset}: {matched}"
 
 
 @contextmanager
@@ -103,7 +109,7 @@ class Archive:
         text: str,
         filters: Filters | None = None,
         *,
-        sort: str = "relevance",
+        sort: str | None = None,
         limit: int = 10,
         offset: int = 0,
         snippets: bool = True,
@@ -112,10 +118,12 @@ class Archive:
     ) -> SearchResult:
         """Run a query; hits come back ranked (or sorted by date) with snippets.
 
-        feedback=False ranks by the query's own words only (None: as the ranking config says).
-        count=False leaves `total` as None: counting every match of common words is most of
-        the work on a large archive, and a script reading the hits does not need it."""
-        if sort not in SORTS:
+        sort=None ranks by relevance when the query has words, else newest first (filters
+        alone rank nothing). feedback=False ranks by the query's own words only (None: as the
+        ranking config says). count=False leaves `total` as None: counting every match of
+        common words is most of the work on a large archive, and a script reading the hits
+        does not need it."""
+        if sort is not None and sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
         if limit < 0 or offset < 0:
             raise QueryError("--limit and --offset must be zero or more")
@@ -124,10 +132,14 @@ class Archive:
             if text.strip():
                 return SearchResult([], 0, [*parsed.notes, "note: the query has no searchable words"])
             raise QueryError("empty query: give some words to search for, or a filter such as --author")
+        if sort is None:
+            sort = "relevance" if parsed.has_words else "newest"
         with self._searcher() as searcher:
             stored = StoredFields(searcher, self.ranking.read_chars)
             q = parsed.query
-            ranked, found, matched = self._ranked(stored, q, sort, limit, offset, count, feedback, parsed.notes)
+            ranked, found, matched = self._ranked(
+                stored, q, sort, limit, offset, count, feedback, parsed.notes, parsed.has_words
+            )
             words = highlight_words(searcher, q) if snippets else None
             hits = [
                 self._hit(stored, rank, docnum, score, words)
@@ -136,6 +148,8 @@ class Archive:
             suggestion = None
             if not matched and not parsed.plain_words:
                 suggestion = suggest(searcher, text, self.ranking.read_chars)
+        if matched and limit and not hits:
+            parsed.notes.append(_past_the_end(offset, found))
         return SearchResult(hits, found if count else None, parsed.notes, suggestion, matched)
 
     def _ranked(
@@ -148,11 +162,12 @@ class Archive:
         count: bool,
         feedback: bool | None,
         notes: list[str],
+        has_words: bool = True,
     ) -> tuple[list[tuple[int, float]], int | None, bool]:
         """The page of (docnum, score) asked for, how many matched (if counted), whether any did."""
         searcher, config = stored.searcher, self.ranking
         if sort != "relevance":
-            return pipeline.date_sorted(searcher, q, sort == "newest", limit, offset, count)
+            return pipeline.date_sorted(searcher, q, sort == "newest", limit, offset, count, scored=has_words)
         use_feedback = config.feedback if feedback is None else feedback
         depth = (max(offset + limit, config.rerank_depth) if use_feedback else offset + limit) if limit else 0
         ranked, found, matched = pipeline.first_stage(searcher, q, depth, count, config)
@@ -208,8 +223,20 @@ class Archive:
         )
 
     @_survives_rebuilds
-    def similar(self, article_id: str, *, limit: int = 10, snippets: bool = True) -> SearchResult:
-        """Articles most like the given one (Whoosh's more-like-this on key body terms)."""
+    def similar(
+        self,
+        article_id: str,
+        filters: Filters | None = None,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        snippets: bool = True,
+    ) -> SearchResult:
+        """Articles most like the given one (Whoosh's more-like-this on key body terms), among
+        those the filters let through: they restrict the candidates, not a page of them."""
+        if limit < 0 or offset < 0:
+            raise QueryError("--limit and --offset must be zero or more")
+        restrict = self.parse("", filters).query if filters is not None else wq.NullQuery
         with self._searcher() as searcher:
             docnum = searcher.document_number(id=article_id)
             if docnum is None:
@@ -217,15 +244,24 @@ class Archive:
             stored = StoredFields(searcher, self.ranking.read_chars)
             # Whoosh would stem the whole stored body for its key terms; its opening is enough.
             body = stored[docnum].get("body", "")
-            results = searcher.more_like(docnum, "body", text=body or None, top=limit + 1, numterms=12)
-            hits = []
-            for hit in results:
-                if hit.docnum == docnum:
-                    continue
-                if len(hits) == limit:
-                    break
-                hits.append(self._hit(stored, len(hits) + 1, hit.docnum, hit.score or 0.0, None, with_lead=snippets))
-        return SearchResult(hits, len(hits))
+            if not any(is_content_word(stem) for stem in stems(body)):
+                return SearchResult([], 0, [f"note: article {article_id} has no words to compare"])
+            terms = searcher.key_terms_from_text("body", body, numterms=12, normalize=False)
+            like = wq.Or([wq.Term("body", word, boost=weight) for word, weight in terms])
+            results = searcher.search(
+                like,
+                limit=offset + limit or 1,
+                filter=None if restrict is wq.NullQuery else restrict,
+                mask={docnum},
+            )
+            page = list(results.top_n[offset : offset + limit]) if limit else []
+            hits = [
+                self._hit(stored, rank, hit_docnum, score or 0.0, None, with_lead=snippets)
+                for rank, (score, hit_docnum) in enumerate(page, start=offset + 1)
+            ]
+            found = len(results)
+        notes = [_past_the_end(offset, found)] if found and limit and not hits else []
+        return SearchResult(hits, found, notes)
 
     @_survives_rebuilds
     def get(self, article_id: str) -> Article | None:

@@ -318,23 +318,39 @@ NoPagerOption = typer.Option(
 @reads_only
 @handles_errors
 def search(
-    query: str = typer.Argument(
-        ...,
-        metavar="QUERY",
-        help='Words, "phrases", AND/OR/NOT, field:term, wildcards*, fuzzy~, published:2017-08.',
+    words: Optional[List[str]] = typer.Argument(
+        None,
+        metavar="[QUERY]...",
+        help='Words, "phrases", AND/OR/NOT, field:term, wildcards*, fuzzy~, published:2017-08; '
+        "several are joined with spaces. Optional with a filter.",
         show_default=False,
     ),
     index: Optional[Path] = IndexOption,
     since: Optional[str] = typer.Option(
-        None, "--since", help="Only articles published on or after DATE (2017, 2017-08, 2017-08-16).", metavar="DATE"
+        None,
+        "--since",
+        help="Only articles published on or after DATE (2017, 2017-08, 2017-08-16: in the article's own time zone).",
+        metavar="DATE",
     ),
     until: Optional[str] = typer.Option(
         None, "--until", help="Only articles published on or before DATE.", metavar="DATE"
     ),
-    author: Optional[str] = typer.Option(None, "--author", help="Only articles by this author (all words, in order)."),
-    dateline: Optional[str] = typer.Option(None, "--dateline", "--place", help="Only articles filed from this place."),
-    source: Optional[str] = typer.Option(None, "--source", help="Only articles from this source/site."),
-    sort: SortOrder = typer.Option(SortOrder.relevance, "--sort", help="Order of the results.", case_sensitive=False),
+    author: Optional[List[str]] = typer.Option(
+        None, "--author", help="Only articles by this author (all words, in order); repeat for any of several."
+    ),
+    dateline: Optional[List[str]] = typer.Option(
+        None, "--dateline", "--place", help="Only articles filed from this place; repeat for any of several."
+    ),
+    source: Optional[List[str]] = typer.Option(
+        None, "--source", help="Only articles from this source/site; repeat for any of several."
+    ),
+    sort: Optional[SortOrder] = typer.Option(
+        None,
+        "--sort",
+        help="Order of the results [default: relevance; newest for filters alone].",
+        case_sensitive=False,
+        show_default=False,
+    ),
     limit: int = typer.Option(10, "--limit", "-n", help="Number of results.", min=0),
     offset: int = typer.Option(0, "--offset", help="Skip this many results first.", min=0),
     fmt: OutputFormat = FormatOption,
@@ -347,11 +363,12 @@ def search(
 ) -> None:
     """Search the archive: best articles first, with the matching passages.
 
-    Exit status: 0 if something matched, 1 if nothing did, 2 on error.
+    Exit status: 0 if something matched, 1 if nothing did (or the page asked for is empty),
+    2 on error.
 
     A query starting with - goes after --, options before it: archive-search search -n 5 -- -h
 
-    Example: archive-search search '"bike lane"' --since 2015 --format jsonl | jq -r .title
+    Example: archive-search search bike lane --since 2013 --format jsonl | jq -r .title
     """
     from .archive import Archive
     from .query import Filters
@@ -361,10 +378,12 @@ def search(
     term = _terminal()
     check_format("search", fmt, HIT_FORMATS, null=null and not count)
     archive = Archive(IndexDir(default_index_dir(index)))
+    query = " ".join(words or [])
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
     resolved = term.resolve(fmt, color)
+    order = sort.value if sort else None
     if count:
-        result = archive.search(query, filters, sort=sort.value, limit=0, snippets=False)
+        result = archive.search(query, filters, sort=order, limit=0, snippets=False)
         print_notes(result)
         with writing_output():
             sys.stdout.write(f"{result.total}\n")
@@ -372,7 +391,7 @@ def search(
     result = archive.search(
         query,
         filters,
-        sort=sort.value,
+        sort=order,
         limit=limit,
         offset=offset,
         snippets=resolved.shows_snippets,
@@ -384,7 +403,9 @@ def search(
     if not result.matched:
         no_matches(term, result)
         raise typer.Exit(ExitStatus.NO_MATCH)
-    raise typer.Exit(ExitStatus.OK)
+    # An empty page past the last match ends a script's paging loop; --limit 0 asks only
+    # whether anything matches.
+    raise typer.Exit(ExitStatus.OK if result.hits or not limit else ExitStatus.NO_MATCH)
 
 
 @app.command()
@@ -454,30 +475,48 @@ def _article_ids(arguments: List[str]) -> List[str]:
 def similar(
     article_id: str = typer.Argument(..., metavar="ID", help="The article to find others like.", show_default=False),
     index: Optional[Path] = IndexOption,
+    since: Optional[str] = typer.Option(
+        None, "--since", help="Only articles published on or after DATE (as search).", metavar="DATE"
+    ),
+    until: Optional[str] = typer.Option(
+        None, "--until", help="Only articles published on or before DATE.", metavar="DATE"
+    ),
+    author: Optional[List[str]] = typer.Option(None, "--author", help="Only articles by this author (as search)."),
+    dateline: Optional[List[str]] = typer.Option(
+        None, "--dateline", "--place", help="Only articles filed from this place."
+    ),
+    source: Optional[List[str]] = typer.Option(None, "--source", help="Only articles from this source/site."),
     limit: int = typer.Option(10, "--limit", "-n", help="Number of results.", min=0),
+    offset: int = typer.Option(0, "--offset", help="Skip this many results first.", min=0),
     fmt: OutputFormat = FormatOption,
     color: ColorMode = ColorOption,
     null: bool = typer.Option(False, "--null", "-0", help="With --format ids or paths: end each item with NUL."),
     no_pager: bool = NoPagerOption,
 ) -> None:
-    """Articles most like the given one, in the same formats as search.
+    """Articles most like the given one, in the same formats as search, with its filters.
+
+    Exit status: 0 if something is like it, 1 if nothing is (or the page asked for is empty),
+    or the id is unknown; 2 on error.
 
     An id starting with - goes after --: archive-search similar -n 5 -- -id
 
-    Example: archive-search similar reuters-1234 -n 5 --format ids
+    Example: archive-search similar reuters-1234 -n 5 --since 1987-03 --format ids
     """
     from .archive import Archive
+    from .query import Filters
     from .render import render_hits
     from .store import IndexDir, default_index_dir
 
     term = _terminal()
     check_format("similar", fmt, HIT_FORMATS, null=null)
-    result = Archive(IndexDir(default_index_dir(index))).similar(article_id, limit=limit)
+    filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
+    result = Archive(IndexDir(default_index_dir(index))).similar(article_id, filters, limit=limit, offset=offset)
+    print_notes(result)
     with output(term, pager=not no_pager) as out:
         render_hits(result, term.resolve(fmt, color), out, color=term.color(color), null=null, width=term.width)
     if not result.hits:
         no_matches(term, result)
-    raise typer.Exit(ExitStatus.OK if result.hits else ExitStatus.NO_MATCH)
+    raise typer.Exit(ExitStatus.OK if result.hits or (result.matched and not limit) else ExitStatus.NO_MATCH)
 
 
 @app.command()

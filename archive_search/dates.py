@@ -169,6 +169,11 @@ def _parse_any(value: object, tz: tzinfo) -> datetime | None:
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$", re.ASCII)
 
 
+def is_period(text: str) -> bool:
+    """Whether a bound names a calendar period ('2017', '2017-08', '2017-08-16') rather than a moment."""
+    return _PARTIAL.match(text.strip()) is not None
+
+
 def parse_date_bound(text: str, *, end: bool = False) -> datetime:
     """Parse '2017', '2017-08' or '2017-08-16' (or a full ISO time) as a range bound.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -12,7 +13,8 @@ from whoosh import qparser, query
 from whoosh.qparser import syntax
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from .dates import naive_utc, parse_date_bound
+from .daterange import PublishedRange
+from .dates import is_period, naive_utc, parse_date_bound
 from .errors import QueryError
 from .schema import STOPWORDS
 
@@ -32,16 +34,27 @@ MAX_QUERY_CHARS = 2000
 
 @dataclass
 class Filters:
-    """Restrictions given as options rather than in the query text."""
+    """Restrictions given as options rather than in the query text. Author, dateline and
+    source each take one value or several (a list or tuple): an article matching any of them
+    passes, as with `git log --author A --author B`."""
 
     since: str | None = None
     until: str | None = None
-    author: str | None = None
-    dateline: str | None = None
-    source: str | None = None
+    author: str | Sequence[str] | None = None
+    dateline: str | Sequence[str] | None = None
+    source: str | Sequence[str] | None = None
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """The date bounds: a moment (aware) for a full time, a wall-clock time in each
+        article's own zone (naive) for a day, month or year."""
         return _option_bound("--since", self.since, end=False), _option_bound("--until", self.until, end=True)
+
+    def values(self, fieldname: str) -> list[str]:
+        """The values given for author, dateline or source, empty ones left out."""
+        value = getattr(self, fieldname)
+        if not value:
+            return []
+        return [value] if isinstance(value, str) else [v for v in value if v]
 
 
 _EXAMPLE = "for example --since 2016 or --until 2017-08-31"
@@ -70,9 +83,14 @@ class OutOfRange(ValueError):
 
 def _bound(text: str, *, end: bool) -> datetime:
     """parse_date_bound's bound, checked to convert to UTC. Raises OutOfRange when it does not
-    (whether dates.py reports that as ValueError or OverflowError), ValueError when not a date."""
+    (whether dates.py reports that as ValueError or OverflowError), ValueError when not a date.
+
+    A day, month or year is a calendar period in each article's own zone, so its bound is
+    returned as a wall-clock time (naive); a full time is that moment (aware)."""
     try:
         moment = parse_date_bound(text, end=end)
+        if is_period(text):
+            return moment.replace(tzinfo=None)
         naive_utc(moment)
     except OverflowError:
         raise OutOfRange(text) from None
@@ -101,11 +119,16 @@ class ParsedQuery:
     query: query.Query
     notes: list[str] = field(default_factory=list)  # told to the user on stderr
     plain_words: bool = False
+    has_words: bool = False  # the text searches for something, beyond dates and filters
 
 
 def date_range(start: datetime | None, end: datetime | None) -> query.Query:
-    """Articles published from start to end (either open). Raises QueryError when a bound is out of range."""
+    """Articles published from start to end (either open): an aware bound is a moment, a naive
+    one a wall-clock time in each article's own zone (daterange.py). Raises QueryError when a
+    bound is out of range."""
     try:
+        if any(bound is not None and bound.tzinfo is None for bound in (start, end)):
+            return PublishedRange(start, end)
         return query.DateRange("published", start and naive_utc(start), end and naive_utc(end))
     except OverflowError:
         raise QueryError(f"a date bound {OutOfRange.reason}; {_EXAMPLE}") from None
@@ -359,15 +382,17 @@ def parse_query(schema, text: str, filters: Filters | None = None) -> ParsedQuer
     start, end = filters.bounds()
     if start or end:
         parts.append(date_range(start, end))
-    for fieldname, value in (("author", filters.author), ("dateline", filters.dateline), ("source", filters.source)):
-        if value:
-            parts.append(_phrase_filter(schema, fieldname, value))
+    for fieldname in ("author", "dateline", "source"):
+        phrases = [_phrase_filter(schema, fieldname, value) for value in filters.values(fieldname)]
+        if phrases:
+            parts.append(phrases[0] if len(phrases) == 1 else query.Or(phrases))
+    has_words = main is not query.NullQuery
     if not parts:
-        return ParsedQuery(query.NullQuery, notes, fallback)
+        return ParsedQuery(query.NullQuery, notes, fallback, has_words)
     if len(parts) == 1:
-        return ParsedQuery(parts[0], notes, fallback)
+        return ParsedQuery(parts[0], notes, fallback, has_words)
     # Filters must match; the query text, if any, does the ranking.
-    return ParsedQuery(query.And(parts), notes, fallback)
+    return ParsedQuery(query.And(parts), notes, fallback, has_words)
 
 
 def _phrase_filter(schema, fieldname: str, value: str) -> query.Query:

@@ -9,6 +9,7 @@ docs/ranking.md, and every setting is in config.py.
 from __future__ import annotations
 
 from whoosh import query as wq
+from whoosh import sorting
 
 from ..schema import TITLE_END, stem_counts, weighted
 from ..stored import StoredFields
@@ -39,14 +40,54 @@ def first_stage(
 
 
 def date_sorted(
-    searcher, q: wq.Query, newest: bool, limit: int, offset: int, count: bool
+    searcher, q: wq.Query, newest: bool, limit: int, offset: int, count: bool, scored: bool = True
 ) -> tuple[Ranked, int | None, bool]:
     """The articles matching the query by publication date instead of by score (the same
-    return as first_stage's); articles without a date come last."""
-    results = searcher.search(q, limit=offset + limit or 1, sortedby="published", reverse=newest)
-    ranked = [(hit.docnum, hit.score or 0.0) for hit in results[offset : offset + limit]] if limit else []
+    return as first_stage's); articles without a date come last either way. Each keeps its
+    BM25 score for the query (0.0 unless `scored`: a query of filters alone ranks nothing)."""
+    order = DateOrder(newest, scored)
+    results = searcher.search(q, limit=offset + limit or 1, sortedby=order)
+    page = results.top_n[offset : offset + limit] if limit else []
+    ranked = [(docnum, order.score(key)) for key, docnum in page]
     found = len(results) if count else None
     return ranked, found, bool(found) if count else results.scored_length() > 0
+
+
+class DateOrder(sorting.FacetType):
+    """Sort key: dated articles first, by date (newest or oldest first); then the more
+    relevant of equal dates, then index order. The key carries the article's score, since
+    Whoosh reports a sorted search's key in place of its score."""
+
+    def __init__(self, newest: bool, scored: bool) -> None:
+        self.newest = newest
+        self.scored = scored
+
+    def categorizer(self, global_searcher):
+        return _DateKeys(global_searcher.schema["published"].default, self.newest, self.scored)
+
+    @staticmethod
+    def score(key: tuple) -> float:
+        return -key[2]
+
+
+class _DateKeys(sorting.Categorizer):
+    """DateOrder's keys, read a segment at a time from the date column."""
+
+    def __init__(self, missing: int, newest: bool, scored: bool) -> None:
+        self.missing = missing  # the column's value for an article without a date
+        self.sign = -1 if newest else 1
+        self.needs_current = scored  # the score is read from the matcher on the article
+        self.column = None
+
+    def set_searcher(self, segment_searcher, docoffset):
+        self.column = segment_searcher.reader().column_reader("published", translate=False)
+
+    def key_for(self, matcher, segment_docnum):
+        value = self.column[segment_docnum]
+        score = matcher.score() if self.needs_current else 0.0
+        if value == self.missing:
+            return (1, 0, -score)
+        return (0, self.sign * value, -score)
 
 
 def rerank(stored: StoredFields, q: wq.Query, ranked: Ranked, config: RankingConfig, space=None) -> Ranked:
