@@ -146,6 +146,10 @@ class Archive:
                 for rank, (docnum, score) in enumerate(ranked, start=offset + 1)
             ]
             suggestion = None
+            if not matched and not searcher.doc_count():
+                parsed.notes.append(
+                    f"note: the index at {self.index_dir} is empty; add articles with: archive-search index PATH"
+                )
             if not matched and not parsed.plain_words:
                 suggestion = suggest(searcher, text, self.ranking.read_chars)
         if matched and limit and not hits:

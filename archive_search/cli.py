@@ -19,7 +19,7 @@ import typer
 
 from . import __version__
 from ._entry import exit_without_teardown
-from .errors import ArchiveSearchError, ArticleNotFoundError, OutputError
+from .errors import ArchiveSearchError, ArticleNotFoundError, OutputError, UsageError
 from .render import (
     ARTICLE_FORMATS,
     HIT_FORMATS,
@@ -31,6 +31,7 @@ from .render import (
     check_format,
     escaped,
     index_summary,
+    remove_summary,
 )
 from .status import ExitStatus, status_for
 
@@ -211,8 +212,8 @@ def main_options(
 @app.command()
 @handles_errors
 def index(
-    paths: List[str] = typer.Argument(
-        ..., help="Files or directories to index; - reads JSON Lines from stdin.", show_default=False
+    paths: Optional[List[str]] = typer.Argument(
+        None, help="Files or directories to index; - reads JSON Lines from stdin.", show_default=False
     ),
     index: Optional[Path] = IndexOption,
     rebuild: bool = typer.Option(False, "--rebuild", help="Start a new index from scratch (swapped in when complete)."),
@@ -239,18 +240,42 @@ def index(
         "-L",
         help="Follow symbolic links met in directories (they may lead outside the trees named).",
     ),
+    prune: bool = typer.Option(
+        False, "--prune", help="Also remove the articles of files gone from anywhere (PATHS optional then)."
+    ),
+    files_from: Optional[str] = typer.Option(
+        None, "--files-from", metavar="FILE", help="Also index the paths listed in FILE, one a line (- = stdin)."
+    ),
+    null: bool = typer.Option(False, "--null", "-0", help="With --files-from: the paths end with NUL (find -print0)."),
+    exclude: Optional[List[str]] = typer.Option(
+        None,
+        "--exclude",
+        metavar="GLOB",
+        help="Leave out of directory walks the files and directories matching GLOB (name, or path if it has a /).",
+    ),
 ) -> None:
     """Index article files: DNAinfo text, JSON/JSONL, HTML pages, Reuters SGML.
 
-    Incremental: unchanged files are skipped, changed ones re-read, and articles
-    of files gone from an indexed directory removed. Symbolic links inside the
-    directories are not followed unless --follow-symlinks; only regular files are read.
+    Incremental: unchanged files are skipped, changed ones re-read, moved ones
+    recognised by their content, and articles of files gone from an indexed
+    directory removed. Symbolic links inside the directories are not followed
+    unless --follow-symlinks; only regular files are read.
 
     Example: archive-search index ~/archives/dnainfo --index ~/dnainfo.idx
     """
+    from .indexing.files import STDIN, paths_from
     from .indexing.indexer import Indexer
     from .store import IndexDir, default_index_dir
 
+    paths = list(paths or [])
+    if files_from == STDIN and STDIN in paths:
+        raise UsageError("--files-from - and the path - both read standard input; give one of them")
+    if files_from is not None:
+        paths += paths_from(files_from, null=null)
+    elif not paths and not prune:
+        raise UsageError(
+            "nothing to index: give PATHS, --files-from FILE, or --prune alone; see: archive-search index --help"
+        )
     index_dir = IndexDir(default_index_dir(index))
     term = _terminal()
     show_progress = term.stderr_tty and not quiet
@@ -273,6 +298,8 @@ def index(
         commit_every=commit_every,
         jobs=jobs,
         follow_symlinks=follow_symlinks,
+        exclude=exclude or (),
+        prune=prune,
     )
     try:
         with progress if progress is not None else contextlib.nullcontext():
@@ -286,6 +313,48 @@ def index(
     if not quiet:
         err(index_summary(stats, index_dir))
     raise typer.Exit(ExitStatus.ERROR if stats.failed else ExitStatus.OK)
+
+
+@app.command()
+@handles_errors
+def remove(
+    ids: Optional[List[str]] = typer.Argument(
+        None, metavar="[ID]...", help="Ids of articles to remove.", show_default=False
+    ),
+    path: Optional[List[str]] = typer.Option(
+        None,
+        "--path",
+        "-p",
+        metavar="PATH",
+        help="Remove every article of this file (a directory: of every file under it).",
+    ),
+    index: Optional[Path] = IndexOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary; what was not found is still reported."),
+    wait: bool = typer.Option(
+        False, "--wait", help="If another indexer is running, wait for it instead of exiting 75."
+    ),
+) -> None:
+    """Remove articles from the index, by id or by file.
+
+    Exit status: 0 if something was removed, 1 if nothing matched, 2 on error.
+
+    A file still on disk comes back at the next index run over it: delete the
+    file, or leave it out with index --exclude.
+
+    Example: archive-search remove reuters-17 --path ~/archives/old/feed.jsonl
+    """
+    from .indexing.indexer import Indexer
+    from .store import IndexDir, default_index_dir
+
+    if not ids and not path:
+        raise UsageError("nothing to remove: give article IDs or --path PATH; see: archive-search remove --help")
+    index_dir = IndexDir(default_index_dir(index))
+    stats = Indexer(index_dir, wait=wait).remove(ids=ids or (), paths=path or ())
+    for missing in stats.missing:
+        err(f"archive-search: not in the index: {missing}")
+    if not quiet:
+        err(remove_summary(stats, index_dir))
+    raise typer.Exit(ExitStatus.OK if stats.articles_removed else ExitStatus.NO_MATCH)
 
 
 def format_option(formats: tuple[OutputFormat, ...]):

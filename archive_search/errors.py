@@ -53,6 +53,21 @@ class IndexLockedError(ArchiveSearchError):
         )
 
 
+class IndexBeingBuiltError(IndexLockedError):
+    """A search came while the first indexing run into the directory is still going."""
+
+    def __init__(self, index_dir: str, holder: str) -> None:
+        self.index_dir = index_dir
+        self.holder = holder
+        ArchiveSearchError.__init__(
+            self, f"the index at {index_dir} is being built by {holder}; try again when it finishes"
+        )
+
+
+class UsageError(ArchiveSearchError):
+    """Options or arguments that cannot go together, or a list of paths that cannot be read."""
+
+
 class IndexWriteError(ArchiveSearchError):
     """The index directory could not be written (disk full, quota, permissions, read-only)."""
 

@@ -169,6 +169,12 @@ class IndexStats:
     files_skipped: int = 0  # not article formats (images, stylesheets...), passed over silently
     links_skipped: int = 0  # symbolic links in walked directories, not followed
     specials_skipped: int = 0  # named pipes, sockets and devices in walked directories
+    files_moved: int = 0  # new paths of indexed files gone from their old ones: their articles kept
+    files_excluded: int = 0  # files in walked directories left out by --exclude
+    dirs_excluded: int = 0  # directories in walks left out by --exclude, not entered
+    indexes_skipped: int = 0  # index directories met in walks, not entered
+    missing: list[str] = field(default_factory=list)  # `remove`: ids and paths that were not in the index
+    published: bool = True  # False: a first run found nothing to read, so made no index
     problems: list[Problem] = field(default_factory=list)  # the first ones, as reported (indexing/problems.py)
     errors: int = 0  # inputs (files or records) that could not be indexed, all counted
     warnings: int = 0  # inputs indexed with a caveat
@@ -183,7 +189,7 @@ class IndexStats:
 
     @property
     def files_seen(self) -> int:
-        return self.files_new + self.files_changed + self.files_unchanged + self.files_failed
+        return self.files_new + self.files_changed + self.files_unchanged + self.files_failed + self.files_moved
 
     @property
     def articles_changed(self) -> int:

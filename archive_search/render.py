@@ -564,15 +564,30 @@ def render_stats(
 def index_summary(stats: IndexStats, index_dir: object) -> str:
     """The one line an indexing run ends with: what it did, what it skipped, what the index holds."""
     files = _many(stats.files_seen, "file")
+    moved = f", {_many(stats.files_moved, 'file')} moved" if stats.files_moved else ""
     failed = f"; {_many(stats.files_failed, 'file')} failed" if stats.files_failed else ""
     records = f", {_many(stats.errors, 'problem')}" if stats.errors else ""
     warnings = f", {_many(stats.warnings, 'warning')}" if stats.warnings else ""
-    latent = f"latent space fitted to {stats.latent_fitted:,} articles; " if stats.latent_fitted else ""
+    latent = f"latent space fitted to {_many(stats.latent_fitted, 'article')}; " if stats.latent_fitted else ""
+    held = (
+        f"{_many(stats.total_articles, 'article')} in {index_dir}"
+        if stats.published
+        else f"nothing indexed, so no index was made at {index_dir}"
+    )
     return (
-        f"archive-search: {files} in {stats.elapsed:.1f}s: {stats.articles_added:,} articles added, "
+        f"archive-search: {files} in {stats.elapsed:.1f}s: {_many(stats.articles_added, 'article')} added, "
         f"{stats.articles_updated:,} updated, {stats.articles_removed:,} removed, "
-        f"{stats.files_unchanged:,} files unchanged{failed}{records}{warnings}; {_skipped(stats)}"
-        f"{latent}{stats.total_articles:,} articles in {index_dir}"
+        f"{_many(stats.files_unchanged, 'file')} unchanged{moved}{failed}{records}{warnings}; {_skipped(stats)}"
+        f"{latent}{held}"
+    )
+
+
+def remove_summary(stats: IndexStats, index_dir: object) -> str:
+    """The one line `remove` ends with: what it removed, what the index holds."""
+    files = f" (all of {_many(stats.files_removed, 'file')})" if stats.files_removed else ""
+    return (
+        f"archive-search: removed {_many(stats.articles_removed, 'article')}{files} in {stats.elapsed:.1f}s; "
+        f"{_many(stats.total_articles, 'article')} in {index_dir}"
     )
 
 
@@ -584,13 +599,16 @@ def _skipped(stats) -> str:
         if stats.links_skipped
         else "",
         f"{_many(stats.specials_skipped, 'special file')} (pipes, sockets, devices)" if stats.specials_skipped else "",
+        f"{_many(stats.files_excluded, 'file')} excluded" if stats.files_excluded else "",
+        f"{_many(stats.dirs_excluded, 'directory', 'directories')} excluded" if stats.dirs_excluded else "",
+        f"{_many(stats.indexes_skipped, 'index directory', 'index directories')}" if stats.indexes_skipped else "",
     ]
     shown = ", ".join(p for p in parts if p)
     return f"skipped {shown}; " if shown else ""
 
 
-def _many(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'s' if n != 1 else ''}"
+def _many(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 class ProgressBar:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .atomic import write_atomic
-from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, NotAnIndexError
+from .errors import IndexBeingBuiltError, IndexCorruptError, IndexLockedError, IndexNotFoundError, NotAnIndexError
 
 T = TypeVar("T")
 
@@ -55,6 +55,8 @@ _WHOOSH_TEMP_DIR = re.compile(r"(?P<tmp>g[0-9]+)\.tmp")
 # Any name that Whoosh's own clean-up of a generation would take for one of its files: a new
 # generation is never given a name that an entry already in the directory has this way.
 _CLAIMED_NAME = re.compile(r"_?g([0-9]+)[_.]")
+# What write_lock writes into the lock file: "pid N, started DATE TIME, COMMAND".
+_HOLDER = re.compile(r"pid (?P<pid>[0-9]{1,10}), started (?P<started>[^,\n]{1,40}),")
 
 
 def default_index_dir(explicit: str | os.PathLike | None = None) -> Path:
@@ -84,7 +86,7 @@ class IndexDir:
         """Whether a published index is here (not merely a first run's claim on the directory)."""
         try:
             return self.read_meta().get("generation") is not None
-        except (IndexNotFoundError, IndexCorruptError):
+        except (IndexNotFoundError, IndexCorruptError, IndexBeingBuiltError):
             return False
 
     def claimed(self) -> bool:
@@ -105,7 +107,7 @@ class IndexDir:
         try:
             text = self.meta_path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise IndexNotFoundError(str(self.path)) from None
+            raise self._not_found() from None
         except OSError as exc:
             raise IndexCorruptError(str(self.path), f"cannot read {META_FILE}: {exc.strerror}") from None
         try:
@@ -121,10 +123,34 @@ class IndexDir:
                 f"schema {meta.get('schema')}; this is format {FORMAT_VERSION}, schema {_schema_version()})",
             )
         if meta.get("generation") is None:  # a first run that has not finished
-            raise IndexNotFoundError(str(self.path))
+            raise self._not_found()
         if not _GENERATION.fullmatch(str(meta["generation"])):
             raise IndexCorruptError(str(self.path), f"{META_FILE} names no index generation")
         return meta
+
+    def _not_found(self) -> IndexNotFoundError | IndexBeingBuiltError:
+        """No published index here: being built by a running indexer, or none at all."""
+        builder = self.builder()
+        return IndexBeingBuiltError(str(self.path), builder) if builder else IndexNotFoundError(str(self.path))
+
+    def builder(self) -> str | None:
+        """'pid N (started ...)' of another process holding the write lock, else None."""
+        lock_path = self.path / LOCK_FILE
+        try:
+            fd = os.open(lock_path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return None
+        try:
+            text = os.read(fd, 4096).decode("utf-8", errors="replace")
+            match = _HOLDER.match(text)
+            pid = int(match["pid"]) if match else None
+            # The holder's own reads (a run checking what it is writing) are not a stranger's build;
+            # a dead holder leaves the file, never the lock, and a live one is asked the kernel.
+            if pid == os.getpid() or (pid is not None and not _alive(pid)) or not _held(fd):
+                return None
+        finally:
+            os.close(fd)
+        return f"pid {pid} (started {match['started']})" if match else "another process"
 
     def generation(self) -> str:
         return self.read_meta()["generation"]
@@ -155,7 +181,7 @@ class IndexDir:
         """Whether the directory now names another generation than `name` (a rebuild finished)."""
         try:
             return self.generation() != name
-        except (IndexNotFoundError, IndexCorruptError):
+        except (IndexNotFoundError, IndexCorruptError, IndexBeingBuiltError):
             return False
 
     def check_usable(self) -> None:
@@ -345,6 +371,34 @@ def _flock(fd: int, wait: bool) -> bool:
         return True
     except BlockingIOError:
         return False
+
+
+def _held(fd: int) -> bool:
+    """Whether another open of the lock file holds its lock (a shared lock taken and let go at once)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the live pid is all there is to go by
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # there os.kill(pid, 0) would send Ctrl-C, not ask
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):  # someone else's process, or a pid we cannot ask about
+        return True
+    return True
 
 
 def _holder(lock_path: Path) -> str:

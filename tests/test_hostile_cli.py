@@ -339,7 +339,7 @@ def test_a_file_name_cannot_forge_a_diagnostic_line(tmp_path):
     problem, summary = lines[:2]
     assert problem.startswith("archive-search: error: ") and "x\\narchive-search: 9 files" in problem
     assert "\\r\\t\\u202e.jsonl" in problem
-    assert summary.startswith("archive-search: ") and "articles added" in summary
+    assert summary.startswith("archive-search: ") and "1 article added" in summary
     _no_raw(result.stderr)
 
 

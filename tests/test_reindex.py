@@ -60,7 +60,7 @@ def test_reindexing_a_directory_leaves_its_sibling_with_a_longer_name_alone(tmp_
     (news / "b.jsonl").unlink()
     again = run_cli("index", str(news), "--index", str(index))
     assert again.exit_code == 0, again.stderr
-    assert "0 articles added, 0 updated, 3 removed, 1 files unchanged" in _summary(again.stderr)
+    assert "0 articles added, 0 updated, 3 removed, 1 file unchanged" in _summary(again.stderr)
     assert sorted(_ids(index)) == sorted([f"a-{k}" for k in (1, 2)] + [f"c-{k}" for k in (1, 2, 3, 4)])
 
 
@@ -133,7 +133,7 @@ def test_a_stdin_record_with_a_files_id_gets_a_suffix_and_the_files_article_stay
     assert warning, result.stderr
     assert warning[1] == str(feed)
     suffixed = warning[2]
-    assert "1 articles added, 0 updated" in _summary(result.stderr)
+    assert "1 article added, 0 updated" in _summary(result.stderr)
     assert sorted(_ids(index)) == sorted(["shared-1", suffixed])
     kept = json.loads(invoke("show", "shared-1", "--index", str(index), "--format", "json").stdout)
     assert (kept["title"], kept["path"]) == ("Ferry From File", str(feed))

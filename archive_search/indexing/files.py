@@ -7,6 +7,7 @@ import errno
 import hashlib
 import os
 import stat
+import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
@@ -17,6 +18,8 @@ from ..model import IndexStats
 from ..readers import MAX_FILE_BYTES, Problem, too_big
 from ..readers.jsonrecords import MAX_RECORD_CHARS
 from ..readers.sniff import ignored_in_walk
+from ..store import META_FILE, IndexDir
+from .exclude import Excluder
 
 STDIN = "-"  # the path argument that means standard input
 STDIN_PATH = "<stdin>"  # the path articles from standard input are indexed under
@@ -27,13 +30,26 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def walk(root: str, problems: list[Problem], stats: IndexStats | None, follow: bool) -> Iterator[str]:
+def walk(
+    root: str,
+    problems: list[Problem],
+    stats: IndexStats | None,
+    follow: bool,
+    *,
+    exclude: Excluder | None = None,
+    own_index: tuple[int, int] | None = None,
+) -> Iterator[str]:
     """Regular files under root, depth first, each directory's files in name order, hidden
     entries left out. Iterative, so any depth of tree is walked. Symbolic links are not
     followed unless `follow` (a link may lead out of the tree: to /etc, to ~/.ssh); pipes,
-    sockets and devices are never opened. Each is counted in `stats` when given."""
+    sockets and devices are never opened. Each is counted in `stats` when given.
+
+    Index directories are passed over, as tools pass over .git: any that holds this
+    program's metadata file, and `own_index` (the run's own, perhaps not written yet), by
+    (device, inode). Entries matching `exclude` are left out."""
     seen: set[tuple[int, int]] = set()  # directories entered, against loops (links, bind mounts)
     stack = [root]
+    base = len(root.rstrip(os.sep)) + 1  # where a path relative to the root starts
     while stack:
         folder = stack.pop()
         try:
@@ -46,11 +62,19 @@ def walk(root: str, problems: list[Problem], stats: IndexStats | None, follow: b
         except OSError as exc:
             problems.append(Problem(exc.filename or folder, f"cannot read directory: {exc.strerror or exc}"))
             continue
+        if (info.st_dev, info.st_ino) == own_index or _is_index(folder, listing):
+            if stats is not None:
+                stats.indexes_skipped += 1
+            continue
         # Every entry's kind as listed, before any file is read: one that vanishes meanwhile
         # is still met, and reported as gone.
         subfolders = []
         for entry, kind in [(entry, _kind(entry, follow)) for entry in listing]:
-            if kind == "dir":
+            if exclude and exclude.excludes(entry.path[base:].replace(os.sep, "/"), entry.name, kind == "dir"):
+                if stats is not None:
+                    stats.dirs_excluded += kind == "dir"
+                    stats.files_excluded += kind != "dir"
+            elif kind == "dir":
                 subfolders.append(entry.path)
             elif kind == "file":
                 yield entry.path
@@ -59,6 +83,20 @@ def walk(root: str, problems: list[Problem], stats: IndexStats | None, follow: b
             elif stats is not None and kind == "special":
                 stats.specials_skipped += 1
         stack.extend(reversed(subfolders))
+
+
+def _is_index(folder: str, listing: list[os.DirEntry]) -> bool:
+    """Whether a directory is an archive-search index: it holds this program's metadata file."""
+    return any(entry.name == META_FILE for entry in listing) and IndexDir(folder).claimed()
+
+
+def identity(path: str | os.PathLike | None) -> tuple[int, int] | None:
+    """(device, inode) of a directory, None when there is none."""
+    try:
+        info = os.stat(path) if path is not None else None
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if info is not None else None
 
 
 def _kind(entry: os.DirEntry, follow: bool) -> str:
@@ -87,9 +125,19 @@ class Files:
     one of them look already listed), then again while indexing. A path named twice (a
     file and its directory) is indexed once, where first named."""
 
-    def __init__(self, paths: list[str], *, follow_symlinks: bool = False, stats: IndexStats | None = None) -> None:
+    def __init__(
+        self,
+        paths: list[str],
+        *,
+        follow_symlinks: bool = False,
+        stats: IndexStats | None = None,
+        exclude: Excluder | None = None,
+        index_path: str | os.PathLike | None = None,
+    ) -> None:
         self._paths = paths
         self._follow = follow_symlinks
+        self._exclude = exclude
+        self._index_path = index_path  # the run's own index directory, never walked into
         self._stats = stats  # counts the links and special files passed over, while discovering
         self._hashes = array("q")  # of every path found, sorted once discovery ends
         self._repeats: set[tuple[int, int]] = set()  # (argument number, hash): already listed
@@ -134,7 +182,9 @@ class Files:
                 if collect:
                     self.roots.append(os.path.abspath(arg))
                 walk_problems: list[Problem] = []
-                for path in walk(arg, walk_problems, self._stats if collect else None, self._follow):
+                stats = self._stats if collect else None
+                own = identity(self._index_path)
+                for path in walk(arg, walk_problems, stats, self._follow, exclude=self._exclude, own_index=own):
                     if ignored_in_walk(path):
                         if collect:
                             yield number, _SKIPPED
@@ -272,3 +322,22 @@ def read_file(path: str, *, follow: bool = False) -> bytes:
         if exc.errno == errno.ELOOP and not follow:
             raise InputError(path, _BECAME_LINK) from None
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
+def paths_from(source: str, *, null: bool = False, stdin: BinaryIO | None = None) -> list[str]:
+    """The paths listed in `source` (a file, or "-" for standard input), one a line, or each
+    ended by NUL with `null` (find -print0). Empty entries are dropped; names are decoded as
+    the file system's, so a name that is not UTF-8 reaches the indexer, which reports it."""
+    shown = "standard input" if source == STDIN else source
+    try:
+        if source == STDIN:
+            data = (stdin if stdin is not None else sys.stdin.buffer).read()
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read()
+    except OSError as exc:
+        raise InputError(shown, f"cannot read the list of paths ({exc.strerror or exc}); check --files-from") from None
+    entries = data.split(b"\0") if null else data.split(b"\n")
+    if not null:
+        entries = [e[:-1] if e.endswith(b"\r") else e for e in entries]
+    return [os.fsdecode(e) for e in entries if e]

@@ -3,29 +3,36 @@
 A run walks the given paths (files.py), hashes every file and compares the hash with the
 one recorded in the index (the `filesig` field, "path\\0hash"): unchanged files are
 skipped, changed files have their articles replaced, and files that have vanished from an
-indexed directory have theirs removed (session.py). Every change to one file lands in the
-same Whoosh commit, and a commit is atomic, so an interrupted run leaves the index as it
-was at the last commit. A run that changed the archive enough fits the latent space anew
-(refit.py).
+indexed directory (with --prune: from anywhere) have theirs removed; a new file with the
+content of an indexed file gone from disk is that file moved, its articles keeping their
+ids (session.py). Every change to one file lands in the same Whoosh commit, and a commit
+is atomic, so an interrupted run leaves the index as it was at the last commit. A run that
+changed the archive enough fits the latent space anew (refit.py). `remove` takes articles
+out by id or file (remove.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from .._entry import interrupted_in_finalizer
-from ..errors import HelperError, HelperFailedError, IndexWriteError
+from ..errors import HelperError, HelperFailedError, IndexNotFoundError, IndexWriteError
 from ..model import IndexStats, Progress
 from ..ranking.config import DEFAULT, RankingConfig
 from ..readers import Problem
 from ..schema import build_schema
 from ..store import LATENT_FILE, IndexDir
+from ..whoosh_ext import install
+from .exclude import Excluder
 from .files import STDIN, Files
 from .problems import ProblemLog
 from .refit import fit_space, needs_fit
+from .remove import remove_ids, remove_paths
 from .session import Session
 
 # Commit at least this often, so that a long first run interrupted late keeps most of its work.
@@ -47,6 +54,8 @@ class Indexer:
         jobs: int = 1,
         follow_symlinks: bool = False,
         ranking: RankingConfig = DEFAULT,
+        exclude: Iterable[str] = (),
+        prune: bool = False,
     ) -> None:
         self.index_dir = index_dir
         self.rebuild = rebuild
@@ -57,6 +66,8 @@ class Indexer:
         self.jobs = max(1, jobs)
         self.follow_symlinks = follow_symlinks
         self.ranking = ranking  # the latent space's fit settings
+        self.exclude = Excluder(exclude)  # --exclude: left out of directory walks
+        self.prune = prune  # also remove the articles of files gone from anywhere
 
     # -- the run -------------------------------------------------------------
 
@@ -64,21 +75,77 @@ class Indexer:
         """Index `paths` (files, directories, or "-" for JSON Lines on stdin)."""
         started = time.monotonic()
         stats = IndexStats()
+        paths = list(paths)
+        install()  # a Whoosh this cannot write is the one error, before any file is looked at
         self.index_dir.check_usable()  # before the lock file is written into a stranger's directory
+        problems = ProblemLog(stats, self.on_problem)
+        found = None
+        if not os.path.lexists(self.index_dir.path):
+            # A first run into a new directory: if it finds nothing to read, it makes nothing.
+            found = self._discover(paths, stats, problems)
+            if not len(found[0]):
+                self._nothing_indexed(paths, stats)
+        if stats.published:
+            with self._writing(), self.index_dir.write_lock(wait=self.wait):
+                self._run_locked(paths, stdin, stats, problems, found)
+        stats.elapsed = time.monotonic() - started
+        return stats
+
+    def remove(self, ids: Iterable[str] = (), paths: Iterable[str] = ()) -> IndexStats:
+        """Remove the articles with these ids, and every article of these files (a directory:
+        of every indexed file under it); what was not in the index is listed in `missing`."""
+        started = time.monotonic()
+        stats = IndexStats()
+        problems = ProblemLog(stats, self.on_problem)
+        with self._writing(), self.index_dir.write_lock(wait=self.wait, command="archive-search remove"):
+            ix = self.index_dir.open()
+            session = Session(ix, stats, problems.report, fresh=False, commit_every=self.commit_every, jobs=1)
+            try:
+                remove_paths(session, list(dict.fromkeys(paths)))
+                remove_ids(session, list(dict.fromkeys(ids)))
+                session.commit()
+            except BaseException:
+                session.cancel()
+                raise
+            stats.total_articles = session.total()
+            if stats.articles_removed:
+                self.index_dir.touch(articles=stats.total_articles)
+                self._refit(ix, stats, problems, fresh=False)
+        stats.elapsed = time.monotonic() - started
+        return stats
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The index's own failures to write, as the library's errors (files that cannot be
+        read are problems, reported on the way)."""
         try:
-            with self.index_dir.write_lock(wait=self.wait):
-                self._run_locked(list(paths), stdin, stats, ProblemLog(stats, self.on_problem))
+            yield
         except HelperError as exc:
             if exc.errno:  # the helper's own write failed: a full disk, permissions
                 raise IndexWriteError(str(self.index_dir.path), exc) from exc
             raise HelperFailedError(str(self.index_dir.path)) from exc
-        except OSError as exc:  # files that cannot be read are problems; these are the index's own
+        except OSError as exc:
             raise IndexWriteError(str(self.index_dir.path), exc) from exc
-        stats.elapsed = time.monotonic() - started
-        return stats
 
-    def _run_locked(self, paths: list[str], stdin: BinaryIO | None, stats: IndexStats, problems: ProblemLog) -> None:
+    def _nothing_indexed(self, paths: list[str], stats: IndexStats) -> None:
+        """A first run with nothing to read: no index is made (a prune alone needs one)."""
+        if not paths:
+            raise IndexNotFoundError(str(self.index_dir.path))
+        stats.published = False
+
+    def _run_locked(
+        self,
+        paths: list[str],
+        stdin: BinaryIO | None,
+        stats: IndexStats,
+        problems: ProblemLog,
+        found: tuple[Files, list[str]] | None = None,
+    ) -> None:
         fresh = self.rebuild or not self.index_dir.exists()
+        files, roots = found or self._discover(paths, stats, problems)
+        if fresh and not self.rebuild and not len(files):
+            self._nothing_indexed(paths, stats)
+            return
         if fresh:
             self.index_dir.remove_other_generations(None)  # what failed first runs and rebuilds left
             generation, ix = self.index_dir.create_generation(build_schema())
@@ -86,11 +153,10 @@ class Indexer:
             generation = self.index_dir.generation()
             self.index_dir.remove_other_generations(generation)  # leftovers of an interrupted rebuild
             ix = self.index_dir.open()
-        files, roots = self._discover(paths, stats, problems)
         session = Session(ix, stats, problems.report, fresh=fresh, commit_every=self.commit_every, jobs=self.jobs)
         try:
-            vanished = session.vanished(roots, files)
-            session.remove_vanished(vanished)
+            # Removed at the end, unless a file met on the way turns out to be one of them moved.
+            session.remove_later(session.vanished(roots, files), files, prune=self.prune)
             for done, (path, display, named) in enumerate(files, start=1):
                 if path == STDIN:
                     session.index_stream(stdin if stdin is not None else sys.stdin.buffer)
@@ -100,6 +166,7 @@ class Indexer:
                 self.on_progress(Progress(done, len(files), session.articles_written, display))
                 if interrupted_in_finalizer():
                     raise KeyboardInterrupt
+            session.remove_vanished(session.removed_later())
             session.commit()
         except BaseException as exc:
             session.cancel()
@@ -113,13 +180,22 @@ class Indexer:
             self.index_dir.publish(generation, articles=stats.total_articles)
         else:
             self.index_dir.touch(articles=stats.total_articles)
+        self._refit(ix, stats, problems, fresh=fresh)
+
+    def _refit(self, ix, stats: IndexStats, problems: ProblemLog, *, fresh: bool) -> None:
         latent = self.index_dir.path / LATENT_FILE
         if needs_fit(latent, stats, fresh=fresh, config=self.ranking):
             fit_space(ix, latent, stats, self.ranking, problems.report)
 
     def _discover(self, paths: list[str], stats: IndexStats, problems: ProblemLog) -> tuple[Files, list[str]]:
         """The files to index (walked now to count them and note them) and the directory roots."""
-        files = Files(paths, follow_symlinks=self.follow_symlinks, stats=stats)
+        files = Files(
+            paths,
+            follow_symlinks=self.follow_symlinks,
+            stats=stats,
+            exclude=self.exclude,
+            index_path=self.index_dir.path,
+        )
         for item in files.discover():
             if isinstance(item, Problem):
                 stats.files_failed += 1

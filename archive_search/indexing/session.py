@@ -55,6 +55,9 @@ class Session:
         # reusing one is a duplicate within the stream, not an update of an earlier run's.
         self.stream_ids: set[int] = set()
         self._digests: Digests | None = None  # path -> content hash, as indexed before the run
+        self.doomed: set[str] = set()  # indexed files to remove at the end of the run (remove_later)
+        self._present: Files | None = None  # the files this run's walk found
+        self._absent: dict[str, list[str]] | None = None  # content hash -> indexed paths gone from disk
         self._open()
 
     def _open(self) -> None:
@@ -109,6 +112,10 @@ class Session:
                 if path not in gone:
                     yield path, digest
 
+    def indexed_under(self, folder: str) -> set[str]:
+        """The indexed files under a directory."""
+        return {path for path, _ in self._live_filesigs(folder.rstrip(os.sep) + os.sep)}
+
     def stored_for_path(self, path: str) -> list[dict]:
         from whoosh.query import Term
 
@@ -127,10 +134,55 @@ class Session:
                     gone.add(path)
         return sorted(gone)
 
+    def absent(self) -> dict[str, list[str]]:
+        """{content hash: paths} of the indexed files gone from disk: not found by this run's
+        walk and not there anywhere. Read once, in one pass over the filesig terms, asking
+        the disk only about files the walk did not find."""
+        if self._absent is None:
+            self._absent = {}
+            present = self._present
+            for path, content_hash in [] if self.fresh else self._live_filesigs():
+                if (present is None or path not in present) and not os.path.lexists(path):
+                    self._absent.setdefault(content_hash, []).append(path)
+        return self._absent
+
+    # -- moved files -----------------------------------------------------------
+
+    def remove_later(self, vanished: list[str], present: Files, *, prune: bool = False) -> None:
+        """Note the files whose articles go at the end of the run (removed_later): those
+        vanished from the directories walked, and with `prune` every indexed file gone from
+        disk. Until then their articles stay, so that a file met on the way with the same
+        content is taken for one of them moved; one whose id another article takes goes then."""
+        self._present = present
+        self.doomed.update(vanished)
+        if prune:
+            self.doomed.update(path for paths in self.absent().values() for path in paths)
+
+    def removed_later(self) -> list[str]:
+        """The files noted by remove_later that are still to be removed."""
+        return sorted(self.doomed)
+
+    def _moved_from(self, content_hash: str) -> str | None:
+        """The indexed file gone from disk that a new file with this content is, if any."""
+        if self.fresh:
+            return None
+        paths = self.absent().get(content_hash)
+        return paths.pop() if paths else None
+
+    def _move(self, source: str) -> dict[int, str]:
+        """Delete the articles of a moved file's old path; return their ids by position,
+        for the same articles at the new path to keep."""
+        ids = {doc.get("position", 0): doc["id"] for doc in self.stored_for_path(source)}
+        self.writer.delete_by_term("path", source)
+        self.replaced.add(source)
+        self.doomed.discard(source)
+        return ids
+
     # -- changes -------------------------------------------------------------
 
     def remove_vanished(self, paths: list[str]) -> None:
         for path in paths:
+            self.doomed.discard(path)
             old = self.stored_for_path(path)
             self.writer.delete_by_term("path", path)
             self.replaced.add(path)
@@ -173,20 +225,27 @@ class Session:
         if not articles and stats.errors == errors_before:
             self.report(Problem(display, "no articles found in this file"))
         old_ids: set[str] = set()
+        moved_ids: dict[int, str] = {}
+        source = self._moved_from(content_hash) if known is None else None
         if known is not None:
             old_ids = {doc["id"] for doc in self.stored_for_path(path)}
             self.writer.delete_by_term("path", path)
             self.replaced.add(path)
             stats.files_changed += 1
+        elif source is not None:
+            moved_ids = self._move(source)
+            old_ids = set(moved_ids.values())
+            stats.files_moved += 1
         else:
             stats.files_new += 1
         sig = _filesig(path, content_hash)
         new_ids = set()
         for article in articles:
             article.path = path
+            article.id = moved_ids.get(article.position, article.id)
             self._add(article, sig, display)
             new_ids.add(article.id)
-        stats.articles_updated += len(new_ids & old_ids)
+        stats.articles_updated += len(new_ids & old_ids) if source is None else 0
         stats.articles_added += len(new_ids - old_ids)
         stats.articles_removed += len(old_ids - new_ids)
         self._maybe_commit()
@@ -238,6 +297,10 @@ class Session:
         owner = self.ids.get(article_id)
         if owner is None:
             owner = self._existing_path(article_id)
+            if owner in self.doomed:
+                # Its file is gone: its articles go now, in the commit that gives their ids to
+                # others, so that no commit holds an id twice.
+                self.remove_vanished([owner])
             if owner in self.replaced:
                 owner = None  # its article is deleted in this run
         return owner

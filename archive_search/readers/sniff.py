@@ -1,4 +1,5 @@
-"""Choosing a reader: the content decides where it is clear, else the file extension."""
+"""Choosing a reader: a JSON extension, unless the content plainly is markup; else the content
+where it is clear; else the file extension."""
 
 from __future__ import annotations
 
@@ -46,18 +47,22 @@ def ignored_in_walk(path: str) -> bool:
 _HTML_START = re.compile(r"<(!doctype\s+html|html\b|head\b|body\b|meta\b|title\b)", re.I)
 
 
+_JSON_EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl"}
+
+
 def sniff_format(path: str, text: str) -> str:
-    """Return the name of the reader for this file: dnainfo, json, jsonl, html or reuters."""
+    """Return the name of the reader for this file: dnainfo, json, jsonl, html or reuters.
+
+    A JSON extension is believed unless the file opens with markup instead of JSON: records
+    quoting SGML or HTML (or a stray line of it) stay JSON records."""
     head = text[:4096].lstrip("\ufeff \t\r\n")
     ext = os.path.splitext(path)[1].lower()
+    if ext in _JSON_EXTENSIONS and not head.startswith("<"):
+        return _JSON_EXTENSIONS[ext]
     # A story element opening a line: an article that only mentions "<REUTERS" is not SGML.
     if head.startswith(("<REUTERS", "<!DOCTYPE lewis")) or "\n<REUTERS" in head[:2048]:
         return "reuters"
     if head[:1] in ("{", "["):
-        if ext in (".jsonl", ".ndjson", ".jsonlines"):
-            return "jsonl"
-        if ext == ".json":
-            return "json"
         looks = _json_kind(text)
         if looks:
             return looks
