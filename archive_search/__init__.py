@@ -15,6 +15,7 @@ _PUBLIC = {
     "Archive": "archive",
     "Article": "model",
     "ArchiveStats": "model",
+    "Entry": "model",
     "Hit": "model",
     "IndexStats": "model",
     "Progress": "model",

@@ -6,6 +6,7 @@ Everything here returns model.py's dataclasses; printing them is render.py's bus
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from whoosh import query as wq
 
 from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError, QueryError
-from .model import ArchiveStats, Article, Hit, SearchResult
+from .model import ArchiveStats, Article, Entry, Hit, SearchResult
 from .query import Filters, ParsedQuery, parse_query
 from .ranking import pipeline
 from .ranking.bm25 import BM25
@@ -224,6 +225,8 @@ class Archive:
             path=article.path,
             snippet=text,
             highlights=spans,
+            tags=article.tags,
+            updated=article.updated,
         )
 
     @_survives_rebuilds
@@ -266,6 +269,53 @@ class Archive:
             found = len(results)
         notes = [_past_the_end(offset, found)] if found and limit and not hits else []
         return SearchResult(hits, found, notes)
+
+    def list(
+        self, filters: Filters | None = None, *, sort: str = "path", limit: int | None = None, offset: int = 0
+    ) -> Iterator[Entry]:
+        """Every article the filters match (all, without filters), without its body: by path
+        then position (`sort="path"`), or "newest" or "oldest" first (undated ones last).
+
+        An iterator: the articles are read one at a time as it is consumed (listing.py says
+        what is held meanwhile). Bad filters or options raise here, before the first one."""
+        return (Entry.of(article) for article in self._listed(filters, sort, limit, offset))
+
+    def export(self, filters: Filters | None = None) -> Iterator[Article]:
+        """Every article the filters match, whole, in `list`'s order: what `index -` reads back."""
+        return self._listed(filters, "path", None, 0)
+
+    def _listed(self, filters: Filters | None, sort: str, limit: int | None, offset: int) -> Iterator[Article]:
+        from .listing import LIST_SORTS
+
+        if sort not in LIST_SORTS:
+            raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(LIST_SORTS)}")
+        if (limit is not None and limit < 0) or offset < 0:
+            raise QueryError("--limit and --offset must be zero or more")
+        q = self.parse("", filters).query
+        searcher, stored = survive_switches(lambda: self._open_listing(q, sort), self._reopen_if_switched)
+        return self._articles(searcher, itertools.islice(stored, offset, None if limit is None else offset + limit))
+
+    def _open_listing(self, q: wq.Query, sort: str) -> tuple:
+        """A searcher and its articles' stored fields in order; the searcher's files are open,
+        so a rebuild switching generations meanwhile does not end the listing."""
+        from .listing import ordered
+
+        weighting = BM25(self.ranking.k1, self.ranking.b).weighting()
+        with _reading(self.index_dir):
+            searcher = self.ix.searcher(weighting=weighting)
+            try:
+                return searcher, ordered(searcher, q, sort)
+            except BaseException:
+                searcher.close()
+                raise
+
+    def _articles(self, searcher, stored: Iterator[dict]) -> Iterator[Article]:
+        try:
+            with _reading(self.index_dir):
+                for fields in stored:
+                    yield article_from_stored(fields)
+        finally:
+            searcher.close()
 
     @_survives_rebuilds
     def get(self, article_id: str) -> Article | None:

@@ -233,6 +233,7 @@ def index(
         "-j",
         min=1,
         help="Processes writing the index (large runs only; 1 = this process alone).",
+        show_default="2 with two or more cores, else 1",  # the same help on every machine
     ),
     follow_symlinks: bool = typer.Option(
         False,
@@ -381,6 +382,28 @@ NoPagerOption = typer.Option(
     "--no-pager",
     help="Do not page long output on a terminal (else $ARCHIVE_SEARCH_PAGER, $PAGER or less -FRX).",
 )
+FieldsOption = typer.Option(
+    None,
+    "--fields",
+    help="With --format json, jsonl, tsv or csv: only these fields, in this order (id,title,published).",
+    metavar="NAMES",
+)
+
+# The filters of search, similar, list and export: one definition, one meaning.
+SinceOption = typer.Option(
+    None,
+    "--since",
+    help="Only articles published on or after DATE (2017, 2017-08, 2017-08-16: in the article's own time zone).",
+    metavar="DATE",
+)
+UntilOption = typer.Option(None, "--until", help="Only articles published on or before DATE.", metavar="DATE")
+AuthorOption = typer.Option(
+    None, "--author", help="Only articles by this author (all words, in order); repeat for any of several."
+)
+DatelineOption = typer.Option(
+    None, "--dateline", "--place", help="Only articles filed from this place; repeat for any of several."
+)
+SourceOption = typer.Option(None, "--source", help="Only articles from this source/site; repeat for any of several.")
 
 
 @app.command()
@@ -395,24 +418,11 @@ def search(
         show_default=False,
     ),
     index: Optional[Path] = IndexOption,
-    since: Optional[str] = typer.Option(
-        None,
-        "--since",
-        help="Only articles published on or after DATE (2017, 2017-08, 2017-08-16: in the article's own time zone).",
-        metavar="DATE",
-    ),
-    until: Optional[str] = typer.Option(
-        None, "--until", help="Only articles published on or before DATE.", metavar="DATE"
-    ),
-    author: Optional[List[str]] = typer.Option(
-        None, "--author", help="Only articles by this author (all words, in order); repeat for any of several."
-    ),
-    dateline: Optional[List[str]] = typer.Option(
-        None, "--dateline", "--place", help="Only articles filed from this place; repeat for any of several."
-    ),
-    source: Optional[List[str]] = typer.Option(
-        None, "--source", help="Only articles from this source/site; repeat for any of several."
-    ),
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    author: Optional[List[str]] = AuthorOption,
+    dateline: Optional[List[str]] = DatelineOption,
+    source: Optional[List[str]] = SourceOption,
     sort: Optional[SortOrder] = typer.Option(
         None,
         "--sort",
@@ -429,6 +439,7 @@ def search(
         False, "--null", "-0", help="With --format ids or paths: end each item with NUL, for xargs -0."
     ),
     no_pager: bool = NoPagerOption,
+    fields: Optional[str] = FieldsOption,
 ) -> None:
     """Search the archive: best articles first, with the matching passages.
 
@@ -468,7 +479,7 @@ def search(
     )
     print_notes(result)
     with output(term, pager=not no_pager) as out:
-        render_hits(result, resolved, out, color=term.color(color), null=null, width=term.width)
+        render_hits(result, resolved, out, color=term.color(color), null=null, width=term.width, fields=fields)
     if not result.matched:
         no_matches(term, result)
         raise typer.Exit(ExitStatus.NO_MATCH)
@@ -544,23 +555,18 @@ def _article_ids(arguments: List[str]) -> List[str]:
 def similar(
     article_id: str = typer.Argument(..., metavar="ID", help="The article to find others like.", show_default=False),
     index: Optional[Path] = IndexOption,
-    since: Optional[str] = typer.Option(
-        None, "--since", help="Only articles published on or after DATE (as search).", metavar="DATE"
-    ),
-    until: Optional[str] = typer.Option(
-        None, "--until", help="Only articles published on or before DATE.", metavar="DATE"
-    ),
-    author: Optional[List[str]] = typer.Option(None, "--author", help="Only articles by this author (as search)."),
-    dateline: Optional[List[str]] = typer.Option(
-        None, "--dateline", "--place", help="Only articles filed from this place."
-    ),
-    source: Optional[List[str]] = typer.Option(None, "--source", help="Only articles from this source/site."),
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    author: Optional[List[str]] = AuthorOption,
+    dateline: Optional[List[str]] = DatelineOption,
+    source: Optional[List[str]] = SourceOption,
     limit: int = typer.Option(10, "--limit", "-n", help="Number of results.", min=0),
     offset: int = typer.Option(0, "--offset", help="Skip this many results first.", min=0),
     fmt: OutputFormat = FormatOption,
     color: ColorMode = ColorOption,
     null: bool = typer.Option(False, "--null", "-0", help="With --format ids or paths: end each item with NUL."),
     no_pager: bool = NoPagerOption,
+    fields: Optional[str] = FieldsOption,
 ) -> None:
     """Articles most like the given one, in the same formats as search, with its filters.
 
@@ -582,7 +588,9 @@ def similar(
     result = Archive(IndexDir(default_index_dir(index))).similar(article_id, filters, limit=limit, offset=offset)
     print_notes(result)
     with output(term, pager=not no_pager) as out:
-        render_hits(result, term.resolve(fmt, color), out, color=term.color(color), null=null, width=term.width)
+        render_hits(
+            result, term.resolve(fmt, color), out, color=term.color(color), null=null, width=term.width, fields=fields
+        )
     if not result.hits:
         no_matches(term, result)
     raise typer.Exit(ExitStatus.OK if result.hits or (result.matched and not limit) else ExitStatus.NO_MATCH)
@@ -611,6 +619,93 @@ def stats(
     with output(term, pager=not no_pager) as out:
         render_stats(result, term.resolve(fmt, color), out, color=term.color(color), width=term.width)
     raise typer.Exit(ExitStatus.OK)
+
+
+class ListOrder(str, enum.Enum):
+    path = "path"
+    newest = "newest"
+    oldest = "oldest"
+
+
+@app.command("list")
+@reads_only
+@handles_errors
+def list_(
+    index: Optional[Path] = IndexOption,
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    author: Optional[List[str]] = AuthorOption,
+    dateline: Optional[List[str]] = DatelineOption,
+    source: Optional[List[str]] = SourceOption,
+    sort: ListOrder = typer.Option(
+        ListOrder.path, "--sort", help="path: by file, then place in it; newest or oldest first.", case_sensitive=False
+    ),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="List at most this many [default: all].", min=0),
+    offset: int = typer.Option(0, "--offset", help="Skip this many first.", min=0),
+    fmt: OutputFormat = FormatOption,
+    color: ColorMode = ColorOption,
+    null: bool = typer.Option(False, "--null", "-0", help="With --format ids or paths: end each item with NUL."),
+    fields: Optional[str] = FieldsOption,
+    no_pager: bool = NoPagerOption,
+) -> None:
+    """List the articles of the index (all, or those the filters match), without their text.
+
+    Exit status: 0 if something was listed, 1 if nothing was, 2 on error.
+
+    Example: archive-search list --since 2016 --author "kate lindqvist" --format tsv
+    """
+    from .archive import Archive
+    from .query import Filters
+    from .render import render_entries
+    from .store import IndexDir, default_index_dir
+
+    term = _terminal()
+    check_format("list", fmt, HIT_FORMATS, null=null)
+    filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
+    entries = Archive(IndexDir(default_index_dir(index))).list(filters, sort=sort.value, limit=limit, offset=offset)
+    listed = None  # stays None if the reader went away (`| head`): something was listed
+    with output(term, pager=not no_pager) as out:
+        resolved = term.resolve(fmt, color)
+        listed = render_entries(
+            entries, resolved, out, color=term.color(color), null=null, fields=fields, width=term.width
+        )
+    raise typer.Exit(ExitStatus.NO_MATCH if listed == 0 else ExitStatus.OK)
+
+
+@app.command()
+@reads_only
+@handles_errors
+def export(
+    index: Optional[Path] = IndexOption,
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    author: Optional[List[str]] = AuthorOption,
+    dateline: Optional[List[str]] = DatelineOption,
+    source: Optional[List[str]] = SourceOption,
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write to this file (replaced whole when complete) instead of stdout."
+    ),
+) -> None:
+    """Write every stored field of the articles as JSON Lines, as `index -` reads them back.
+
+    Exit status: 0 if something was exported, 1 if nothing was, 2 on error.
+
+    Example: archive-search export | archive-search index - --index ~/copy.idx
+    """
+    from .archive import Archive
+    from .export import export_to
+    from .query import Filters
+    from .store import IndexDir, default_index_dir
+
+    filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
+    articles = Archive(IndexDir(default_index_dir(index))).export(filters)
+    exported = None  # stays None if the reader went away (`| head`): something was exported
+    if output is not None:
+        exported = export_to(articles, output)
+    else:
+        with writing_output():
+            exported = export_to(articles, None, sys.stdout)
+    raise typer.Exit(ExitStatus.NO_MATCH if exported == 0 else ExitStatus.OK)
 
 
 def main(argv: list[str] | None = None) -> int:

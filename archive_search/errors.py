@@ -146,3 +146,13 @@ class UnsupportedWhooshError(ArchiveSearchError):
 
 class FormatError(ArchiveSearchError):
     """An output format (or --null) that the command does not write."""
+
+
+class OutputFileError(ArchiveSearchError):
+    """A file named for the output (--output) could not be written."""
+
+    def __init__(self, path: str, exc: OSError) -> None:
+        reason = exc.strerror or str(exc)
+        full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+        hint = "free some space or choose another file" if full else "choose another file"
+        super().__init__(f"cannot write {path} ({reason}); nothing was written there; {hint} and run the command again")

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from .readers.common import Problem
 
 
+# The path articles from standard input are indexed under (and their stored path when
+# their record names none).
+STDIN_PATH = "<stdin>"
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -54,7 +59,22 @@ class Article:
 
 
 # The fields of a hit, in their order in every format (json, jsonl, tsv's and csv's columns).
-HIT_FIELDS = ("rank", "score", "id", "title", "authors", "published", "dateline", "source", "url", "path", "snippet")
+# New fields go at the end, so that a script's tsv and csv columns keep their positions.
+HIT_FIELDS = (
+    "rank",
+    "score",
+    "id",
+    "title",
+    "authors",
+    "published",
+    "dateline",
+    "source",
+    "url",
+    "path",
+    "snippet",
+    "tags",
+    "updated",
+)
 
 
 @dataclass
@@ -74,6 +94,8 @@ class Hit:
     snippet: str = ""
     # (start, end) character offsets of the matched words inside `snippet`
     highlights: list[tuple[int, int]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    updated: datetime | None = None
 
     def to_dict(self) -> dict:
         """The public JSON form, keys in HIT_FIELDS order (the highlights are the terminal's)."""
@@ -89,6 +111,62 @@ class Hit:
             "url": self.url,
             "path": self.path,
             "snippet": self.snippet,
+            "tags": list(self.tags),
+            "updated": _iso(self.updated),
+        }
+
+
+# The fields of a listed article (`list`), in their order in every format: an article's
+# metadata, without its body.
+ENTRY_FIELDS = (
+    "id",
+    "title",
+    "authors",
+    "published",
+    "updated",
+    "dateline",
+    "source",
+    "url",
+    "tags",
+    "path",
+    "position",
+)
+
+
+@dataclass
+class Entry:
+    """One article as `list` shows it: everything but the body."""
+
+    id: str
+    title: str
+    authors: list[str]
+    published: datetime | None
+    updated: datetime | None
+    dateline: str
+    source: str
+    url: str
+    tags: list[str]
+    path: str
+    position: int
+
+    @classmethod
+    def of(cls, article: Article) -> Entry:
+        return cls(**{name: getattr(article, name) for name in ENTRY_FIELDS})
+
+    def to_dict(self) -> dict:
+        """The public JSON form (`list --format json`): the article's, without `body`."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "authors": list(self.authors),
+            "published": _iso(self.published),
+            "updated": _iso(self.updated),
+            "dateline": self.dateline,
+            "source": self.source,
+            "url": self.url,
+            "tags": list(self.tags),
+            "path": self.path,
+            "position": self.position,
         }
 
 
@@ -181,6 +259,7 @@ class IndexStats:
     total_articles: int = 0  # in the index after the run
     latent_fitted: int = 0  # articles the latent space was fitted to in this run (0: not fitted)
     elapsed: float = 0.0
+    streams_read: int = 0  # standard inputs ("-") read: not files, so not in files_seen
 
     @property
     def failed(self) -> bool:
@@ -196,11 +275,21 @@ class IndexStats:
         return self.articles_added + self.articles_updated + self.articles_removed
 
 
+# An indexing run's phases, in their order (Progress.phase).
+PHASES = ("discover", "indexing", "commit", "fit")
+
+
 @dataclass
 class Progress:
-    """Passed to an indexing run's progress callback after every file."""
+    """Passed to an indexing run's progress callback: while files are found, within and after
+    each file (a few times a second at most), and as each later phase begins."""
 
     files_done: int
     files_total: int
     articles: int
     current: str
+    phase: str = "indexing"  # one of PHASES
+    # The input read so far and in all (the sizes of the files found): within a file an
+    # estimate, exact at its end; standard input has no size and counts for none.
+    bytes_done: int = 0
+    bytes_total: int = 0

@@ -20,12 +20,14 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 from .errors import FormatError
-from .model import HIT_FIELDS, Article, IndexStats
+from .fields import chosen_fields
+from .model import ENTRY_FIELDS, HIT_FIELDS, Article, IndexStats
 
 
 class OutputFormat(str, enum.Enum):
@@ -214,36 +216,59 @@ def _date(value) -> str:
 # -- search hits -----------------------------------------------------------------
 
 
-def hits_json(hits: Sequence, out: IO[str]) -> None:
+def hits_json(hits: Sequence, out: IO[str], fields: Sequence[str] = HIT_FIELDS) -> None:
     """One JSON array of hits; unsafe characters as \\uXXXX escapes (json_text)."""
-    out.write(json_text([h.to_dict() for h in hits], indent=2) + "\n")
+    out.write(json_text([_only(h.to_dict(), fields) for h in hits], indent=2) + "\n")
 
 
-def hits_jsonl(hits: Sequence, out: IO[str]) -> None:
+def hits_jsonl(hits: Sequence, out: IO[str], fields: Sequence[str] = HIT_FIELDS) -> None:
     """One JSON object a line; unsafe characters as \\uXXXX escapes (json_text)."""
     for hit in hits:
-        out.write(json_text(hit.to_dict()) + "\n")
+        out.write(json_text(_only(hit.to_dict(), fields)) + "\n")
 
 
-def _hit_row(hit) -> list[str]:
-    d = hit.to_dict()
-    d["authors"] = "; ".join(d["authors"])
-    return [one_line(str(d[k])) if d[k] is not None else "" for k in HIT_FIELDS]
+def _only(record: dict, fields: Sequence[str]) -> dict:
+    """The record's keys named in `fields`, in that order (--fields)."""
+    return record if tuple(record) == tuple(fields) else {k: record[k] for k in fields}
 
 
-def hits_tsv(hits: Sequence, out: IO[str]) -> None:
+def _hit_row(hit, fields: Sequence[str] = HIT_FIELDS) -> list[str]:
+    return _row(hit.to_dict(), fields)
+
+
+def _row(record: dict, fields: Sequence[str]) -> list[str]:
+    """A record's fields as one-line texts: lists (authors, tags) joined by "; ", null as empty."""
+    values = [record[k] for k in fields]
+    return [one_line("; ".join(v) if isinstance(v, list) else str(v)) if v is not None else "" for v in values]
+
+
+def hits_tsv(hits: Sequence, out: IO[str], fields: Sequence[str] = HIT_FIELDS) -> None:
     """A header and one row a hit, each field on one line with unsafe characters escaped."""
-    out.write("\t".join(HIT_FIELDS) + "\n")
-    for hit in hits:
-        out.write("\t".join(field.replace("\t", " ") for field in _hit_row(hit)) + "\n")
+    _tsv((h.to_dict() for h in hits), out, fields)
 
 
-def hits_csv(hits: Sequence, out: IO[str]) -> None:
+def _tsv(records: Iterable[dict], out: IO[str], fields: Sequence[str]) -> int:
+    out.write("\t".join(fields) + "\n")
+    written = 0
+    for record in records:
+        out.write("\t".join(field.replace("\t", " ") for field in _row(record, fields)) + "\n")
+        written += 1
+    return written
+
+
+def hits_csv(hits: Sequence, out: IO[str], fields: Sequence[str] = HIT_FIELDS) -> None:
     """RFC 4180 rows, each field on one line with unsafe characters escaped."""
+    _csv((h.to_dict() for h in hits), out, fields)
+
+
+def _csv(records: Iterable[dict], out: IO[str], fields: Sequence[str]) -> int:
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HIT_FIELDS)
-    for hit in hits:
-        writer.writerow(_hit_row(hit))
+    writer.writerow(fields)
+    written = 0
+    for record in records:
+        writer.writerow(_row(record, fields))
+        written += 1
+    return written
 
 
 def _lines(values: Sequence[str], out: IO[str], null: bool) -> None:
@@ -393,20 +418,128 @@ def render_hits(
     color: Styling | bool = False,
     null: bool = False,
     width: int | None = None,
+    fields: str | None = None,
 ) -> None:
-    """Write a SearchResult's hits in the given (resolved) format."""
+    """Write a SearchResult's hits in the given (resolved) format; `fields` as --fields gives
+    them (checked before anything is written)."""
     hits = result.hits
+    keys = chosen_fields(fields, HIT_FIELDS, fmt.value)
     renderers: dict[OutputFormat, Callable[[], None]] = {
-        OutputFormat.json: lambda: hits_json(hits, out),
-        OutputFormat.jsonl: lambda: hits_jsonl(hits, out),
-        OutputFormat.tsv: lambda: hits_tsv(hits, out),
-        OutputFormat.csv: lambda: hits_csv(hits, out),
+        OutputFormat.json: lambda: hits_json(hits, out, keys),
+        OutputFormat.jsonl: lambda: hits_jsonl(hits, out, keys),
+        OutputFormat.tsv: lambda: hits_tsv(hits, out, keys),
+        OutputFormat.csv: lambda: hits_csv(hits, out, keys),
         OutputFormat.ids: lambda: hits_ids(hits, out, null),
         OutputFormat.paths: lambda: hits_paths(hits, out, null),
         OutputFormat.plain: lambda: hits_plain(hits, out),
         OutputFormat.rich: lambda: hits_rich(hits, out, color, result.total, width),
     }
     renderers[fmt]()
+
+
+# -- listed and exported articles ------------------------------------------------
+
+
+def render_entries(
+    entries: Iterable,
+    fmt: OutputFormat,
+    out: IO[str],
+    *,
+    color: Styling | bool = False,
+    null: bool = False,
+    fields=None,
+    width: int | None = None,
+) -> int:
+    """Write `list`'s entries (model.Entry) as they come, in the given (resolved) format;
+    return how many were written. `fields` as --fields gives them (checked first)."""
+    keys = chosen_fields(fields, ENTRY_FIELDS, fmt.value)
+    renderers: dict[OutputFormat, Callable[[], int]] = {
+        OutputFormat.json: lambda: _json_array((e.to_dict() for e in entries), out, keys),
+        OutputFormat.jsonl: lambda: _json_lines((e.to_dict() for e in entries), out, keys),
+        OutputFormat.tsv: lambda: _tsv((e.to_dict() for e in entries), out, keys),
+        OutputFormat.csv: lambda: _csv((e.to_dict() for e in entries), out, keys),
+        OutputFormat.ids: lambda: _stream_lines((e.id for e in entries), out, null),
+        OutputFormat.paths: lambda: _stream_lines(_distinct(e.path for e in entries), out, null),
+        OutputFormat.plain: lambda: _entries_plain(entries, out),
+        OutputFormat.rich: lambda: _entries_rich(entries, out, color, width),
+    }
+    return renderers[fmt]()
+
+
+def export_jsonl(articles: Iterable[Article], out: IO[str]) -> int:
+    """Whole articles (Article.to_dict()), one JSON object a line, as `index -` reads them
+    back; unsafe characters as \\uXXXX escapes (json_text). Returns how many were written."""
+    return _json_lines((a.to_dict() for a in articles), out, None)
+
+
+def _json_lines(records: Iterable[dict], out: IO[str], fields: Sequence[str] | None) -> int:
+    written = 0
+    for record in records:
+        out.write(json_text(record if fields is None else _only(record, fields)) + "\n")
+        written += 1
+    return written
+
+
+def _json_array(records: Iterable[dict], out: IO[str], fields: Sequence[str]) -> int:
+    """One JSON array, as json.dumps(indent=2) writes it, one record at a time ("[]" for none)."""
+    written = 0
+    for record in records:
+        item = json_text(_only(record, fields), indent=2).replace("\n", "\n  ")
+        out.write(("[\n  " if not written else ",\n  ") + item)
+        written += 1
+    out.write("\n]\n" if written else "[]\n")
+    return written
+
+
+def _stream_lines(values: Iterable[str], out: IO[str], null: bool) -> int:
+    """_lines, for values that come one at a time."""
+    written = 0
+    for value in values:
+        _lines([value], out, null)
+        written += 1
+    return written
+
+
+def _distinct(values: Iterable[str]) -> Iterator[str]:
+    seen: set[str] = set()
+    for value in values:
+        if value not in seen:
+            seen.add(value)
+            yield value
+
+
+def _entry_line(entry) -> tuple[str, str, str]:
+    return (
+        one_line(entry.id),
+        entry.published.strftime("%Y-%m-%d") if entry.published else "-" * 10,
+        one_line(entry.title) or "(untitled)",
+    )
+
+
+def _entries_plain(entries: Iterable, out: IO[str]) -> int:
+    """One line an article: id, date, title (unsafe characters escaped)."""
+    written = 0
+    for entry in entries:
+        out.write("  ".join(_entry_line(entry)) + "\n")
+        written += 1
+    return written
+
+
+def _entries_rich(entries: Iterable, out: IO[str], color: Styling | bool, width: int | None) -> int:
+    """One line an article, styled, cut to the terminal's width."""
+    from rich.text import Text
+
+    console = _console(out, color, width)
+    written = 0
+    for entry in entries:
+        ident, date, title = _entry_line(entry)
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(ident, style="dim")
+        line.append(f"  {date}  ", style="green")
+        line.append(title, style="bold cyan")
+        console.print(line, no_wrap=True, overflow="ellipsis")
+        written += 1
+    return written
 
 
 # -- articles ------------------------------------------------------------------
@@ -563,7 +696,7 @@ def render_stats(
 
 def index_summary(stats: IndexStats, index_dir: object) -> str:
     """The one line an indexing run ends with: what it did, what it skipped, what the index holds."""
-    files = _many(stats.files_seen, "file")
+    files = _inputs(stats)
     moved = f", {_many(stats.files_moved, 'file')} moved" if stats.files_moved else ""
     failed = f"; {_many(stats.files_failed, 'file')} failed" if stats.files_failed else ""
     records = f", {_many(stats.errors, 'problem')}" if stats.errors else ""
@@ -591,6 +724,13 @@ def remove_summary(stats: IndexStats, index_dir: object) -> str:
     )
 
 
+def _inputs(stats: IndexStats) -> str:
+    """What a run read: "N files", "standard input", or both."""
+    if not stats.streams_read:
+        return _many(stats.files_seen, "file")
+    return f"{_many(stats.files_seen, 'file')} and standard input" if stats.files_seen else "standard input"
+
+
 def _skipped(stats) -> str:
     """What the directory walks passed over, if anything: 'skipped ...; '."""
     parts = [
@@ -611,24 +751,61 @@ def _many(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+# Seconds between two updates of the bar within a phase: as often as a person can read it.
+_BAR_INTERVAL = 0.1
+# What the bar says in each phase of a run (model.PHASES).
+_PHASE_TEXT = {
+    "discover": "finding files…",
+    "indexing": "indexing",
+    "commit": "committing…",
+    "fit": "fitting the latent space…",
+}
+
+
 class ProgressBar:
-    """A Rich progress bar on stderr: files, articles and rate."""
+    """A Rich progress bar on stderr (or `file`): the input's bytes read, files, articles and
+    their rate, the time taken and left, and the phase of the run (committing, fitting...)."""
+
+    def __init__(self, file: IO[str] | None = None, width: int | None = None) -> None:
+        self.file = file
+        self.width = width
+        self._phase = ""  # of the progress shown last
+        self._shown = float("-inf")  # when it was shown
 
     def __enter__(self):
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            ProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.table import Column
+        from rich.text import Text
 
-        self.console = Console(stderr=True, highlight=False, markup=False)
+        class Counts(ProgressColumn):
+            """The counts, last and cut short (…) on a narrow terminal: the columns before stay whole."""
+
+            def render(self, task) -> Text:
+                return Text(task.fields["counts"], no_wrap=True, overflow="ellipsis")
+
+        self.console = Console(
+            file=self.file, stderr=self.file is None, width=self.width, highlight=False, markup=False, emoji=False
+        )
+        whole = {"table_column": Column(no_wrap=True)}
         self.bar = Progress(
-            TextColumn("indexing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("files · {task.fields[articles]:,} articles · {task.fields[rate]:,.0f}/s"),
-            TimeElapsedColumn(),
+            TextColumn("{task.description}", **whole),
+            BarColumn(bar_width=12, **whole),
+            TimeElapsedColumn(**whole),
+            TextColumn("left", **whole),
+            TimeRemainingColumn(**whole),
+            Counts(),
             console=self.console,
             transient=True,
         )
-        self.task = self.bar.add_task("index", total=None, articles=0, rate=0.0)
+        self.task = self.bar.add_task(_PHASE_TEXT["discover"], total=None, counts="")
         self.bar.__enter__()
         return self
 
@@ -636,14 +813,54 @@ class ProgressBar:
         return self.bar.__exit__(*exc)
 
     def update(self, progress) -> None:
+        """Show the progress; within a phase, at most every _BAR_INTERVAL seconds (the library
+        reports every file, and a run of small files is thousands a second)."""
+        now = time.monotonic()
+        if progress.phase == self._phase and now - self._shown < _BAR_INTERVAL:
+            return
+        self._phase, self._shown = progress.phase, now
         task = self.bar.tasks[0]
         elapsed = task.elapsed or 0.0
         rate = progress.articles / elapsed if elapsed > 0 else 0.0
-        self.bar.update(
-            self.task, total=progress.files_total, completed=progress.files_done, articles=progress.articles, rate=rate
+        phase = _PHASE_TEXT.get(progress.phase, escaped(progress.phase))
+        if progress.phase == "discover":
+            description, counts = f"{phase} {progress.files_total:,}", ""
+        else:
+            description = phase
+            size = f" · {_mib(progress.bytes_done)}/{_mib(progress.bytes_total)} MiB" if progress.bytes_total else ""
+            counts = (
+                f"{progress.files_done:,}/{progress.files_total:,} files · {progress.articles:,} articles"
+                f" · {rate:,.0f}/s{size}"
+            )
+        # A total only while indexing, never reached: Rich stops a finished task's clock, and
+        # committing and fitting take time too.
+        measured = (
+            progress.phase == "indexing" and progress.bytes_total > 0 and progress.bytes_done < progress.bytes_total
         )
+        if not measured:
+            self.bar.tasks[0].total = None  # Rich's update() leaves a total as it was when given None
+        self.bar.update(
+            self.task,
+            description=description,
+            total=progress.bytes_total if measured else None,
+            completed=progress.bytes_done,
+            counts=counts,
+        )
+
+    def snapshot(self) -> str:
+        """The bar as it now reads, as plain text (one line at a wide enough console)."""
+        from rich.console import Console
+
+        console = Console(width=self.width or 160, color_system=None, highlight=False, markup=False)
+        with console.capture() as captured:
+            console.print(self.bar.get_renderable())
+        return captured.get().rstrip("\n")
 
     def print(self, message: str) -> None:
         from rich.text import Text
 
         self.console.print(Text(escaped(message)))
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:,.1f}"

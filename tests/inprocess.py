@@ -18,7 +18,7 @@ def invoke(
     tty: bool = False,
     width: int | None = None,
     height: int | None = None,
-    input: str | None = None,
+    input: str | bytes | None = None,
 ) -> Result:
     """Run archive-search ARGS with stdout a pipe (or a terminal of the given size, with tty)
     and the given environment. A terminal's output is paged only through a pager the

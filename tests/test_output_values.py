@@ -16,7 +16,10 @@ from conftest import has_colour, run_cli, write_jsonl
 from inprocess import invoke
 
 # README, "Using from scripts": the hit object's fields, in order.
-FIELDS = ["rank", "score", "id", "title", "authors", "published", "dateline", "source", "url", "path", "snippet"]
+FIELDS = [
+    *("rank", "score", "id", "title", "authors", "published", "dateline", "source", "url", "path", "snippet"),
+    *("tags", "updated"),  # added later, at the end: the earlier columns keep their places
+]
 
 FEED = [
     {
@@ -130,7 +133,7 @@ def _search(outputs, *args: str):
 def _expected_fields(outputs, key: str) -> dict:
     """A hit's fields as README promises them, from the record itself (rank, score and snippet aside)."""
     record = RECORDS[key]
-    published = record.get("published")
+    published, updated = record.get("published"), record.get("updated")
     return {
         "id": key,
         "title": record["title"],
@@ -140,6 +143,8 @@ def _expected_fields(outputs, key: str) -> dict:
         "source": record.get("source", ""),
         "url": record.get("url", ""),
         "path": outputs["paths"][key],
+        "tags": record.get("tags", []),
+        "updated": datetime.fromisoformat(updated).isoformat() if updated else None,
     }
 
 
@@ -201,8 +206,8 @@ def test_jsonl_values_are_the_json_hits_one_a_line(outputs):
 
 
 def _row_values(hit: dict) -> list[str]:
-    """README: authors joined with '; ', null as an empty field."""
-    shown = dict(hit, authors="; ".join(hit["authors"]))
+    """README: authors (and tags) joined with '; ', null as an empty field."""
+    shown = dict(hit, authors="; ".join(hit["authors"]), tags="; ".join(hit["tags"]))
     return ["" if shown[k] is None else str(shown[k]) for k in FIELDS]
 
 

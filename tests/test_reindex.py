@@ -43,7 +43,7 @@ def _ids(index: Path, query: str = "quay") -> list[str]:
 
 
 def _summary(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if " files in " in line or " file in " in line]
+    lines = [line for line in stderr.splitlines() if any(f" {what} in " in line for what in ("files", "file", "input"))]
     assert len(lines) == 1, stderr
     return lines[0]
 

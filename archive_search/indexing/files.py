@@ -10,11 +10,11 @@ import stat
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from ..errors import InputError
-from ..model import IndexStats
+from ..model import STDIN_PATH, IndexStats
 from ..readers import MAX_FILE_BYTES, Problem, too_big
 from ..readers.jsonrecords import MAX_RECORD_CHARS
 from ..readers.sniff import ignored_in_walk
@@ -22,7 +22,6 @@ from ..store import META_FILE, IndexDir
 from .exclude import Excluder
 
 STDIN = "-"  # the path argument that means standard input
-STDIN_PATH = "<stdin>"  # the path articles from standard input are indexed under
 
 
 def digest(data: bytes) -> str:
@@ -38,11 +37,13 @@ def walk(
     *,
     exclude: Excluder | None = None,
     own_index: tuple[int, int] | None = None,
+    on_size: Callable[[int], None] | None = None,
 ) -> Iterator[str]:
     """Regular files under root, depth first, each directory's files in name order, hidden
     entries left out. Iterative, so any depth of tree is walked. Symbolic links are not
     followed unless `follow` (a link may lead out of the tree: to /etc, to ~/.ssh); pipes,
-    sockets and devices are never opened. Each is counted in `stats` when given.
+    sockets and devices are never opened. Each is counted in `stats` when given; `on_size`
+    hears each file's size (as listed) before the file is yielded.
 
     Index directories are passed over, as tools pass over .git: any that holds this
     program's metadata file, and `own_index` (the run's own, perhaps not written yet), by
@@ -77,6 +78,8 @@ def walk(
             elif kind == "dir":
                 subfolders.append(entry.path)
             elif kind == "file":
+                if on_size is not None:
+                    on_size(_size(entry, follow))
                 yield entry.path
             elif stats is not None and kind == "link":
                 stats.links_skipped += 1
@@ -112,6 +115,21 @@ def _kind(entry: os.DirEntry, follow: bool) -> str:
     return "file" if stat.S_ISREG(mode) else "special"
 
 
+def _size(entry: os.DirEntry, follow: bool) -> int:
+    """A listed file's size, from the status its kind was told by (kept by the entry)."""
+    try:
+        return entry.stat(follow_symlinks=follow).st_size
+    except OSError:
+        return 0
+
+
+def _named_size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 _SKIPPED = "skipped"
 
 
@@ -142,10 +160,13 @@ class Files:
         self._hashes = array("q")  # of every path found, sorted once discovery ends
         self._repeats: set[tuple[int, int]] = set()  # (argument number, hash): already listed
         self.roots: list[str] = []  # the directories named, absolute
+        self.bytes = 0  # the size of the files found, each counted once (standard input has none)
+        self._size = 0  # of the file the walk found last
 
-    def discover(self) -> Iterator[Problem | str]:
-        """Walk once: count and note the files; yield each problem, and _SKIPPED for each
-        file that is not an article format."""
+    def discover(self, on_found: Callable[[int, int], None] | None = None) -> Iterator[Problem | str]:
+        """Walk once: count and note the files and their sizes; yield each problem, and
+        _SKIPPED for each file that is not an article format. `on_found` hears the files
+        and bytes found so far, after each file."""
         seen: set[int] = set()  # while discovering only
         for number, found in self._walk(collect=True):
             if not isinstance(found, tuple):
@@ -156,6 +177,9 @@ class Files:
                 self._repeats.add((number, key))
             else:
                 seen.add(key)
+                self.bytes += self._size
+                if on_found is not None:
+                    on_found(len(seen), self.bytes)
         self._hashes = array("q", sorted(seen))
 
     def __len__(self) -> int:
@@ -177,14 +201,18 @@ class Files:
         A path named on the command line is read as named, a link included (as cat does)."""
         for number, arg in enumerate(self._paths):
             if arg == STDIN:
+                self._size = 0
                 yield number, (STDIN, STDIN_PATH, True)
             elif os.path.isdir(arg):
                 if collect:
                     self.roots.append(os.path.abspath(arg))
                 walk_problems: list[Problem] = []
                 stats = self._stats if collect else None
+                sized = self._sized if collect else None
                 own = identity(self._index_path)
-                for path in walk(arg, walk_problems, stats, self._follow, exclude=self._exclude, own_index=own):
+                for path in walk(
+                    arg, walk_problems, stats, self._follow, exclude=self._exclude, own_index=own, on_size=sized
+                ):
                     if ignored_in_walk(path):
                         if collect:
                             yield number, _SKIPPED
@@ -194,9 +222,14 @@ class Files:
                     for problem in walk_problems:
                         yield number, problem
             elif os.path.lexists(arg):
+                if collect:
+                    self._size = _named_size(arg)
                 yield number, (os.path.abspath(arg), arg, True)
             elif collect:
                 yield number, Problem(arg, "no such file or directory")
+
+    def _sized(self, size: int) -> None:
+        self._size = size
 
 
 class Digests:

@@ -31,6 +31,7 @@ from ..whoosh_ext import install
 from .exclude import Excluder
 from .files import STDIN, Files
 from .problems import ProblemLog
+from .progress import Reporter
 from .refit import fit_space, needs_fit
 from .remove import remove_ids, remove_paths
 from .session import Session
@@ -61,7 +62,7 @@ class Indexer:
         self.rebuild = rebuild
         self.wait = wait
         self.on_problem = on_problem or (lambda problem: None)
-        self.on_progress = on_progress or (lambda progress: None)
+        self.on_progress = on_progress  # see progress.py for when it is called
         self.commit_every = commit_every
         self.jobs = max(1, jobs)
         self.follow_symlinks = follow_symlinks
@@ -79,15 +80,16 @@ class Indexer:
         install()  # a Whoosh this cannot write is the one error, before any file is looked at
         self.index_dir.check_usable()  # before the lock file is written into a stranger's directory
         problems = ProblemLog(stats, self.on_problem)
+        progress = Reporter(self.on_progress)
         found = None
         if not os.path.lexists(self.index_dir.path):
             # A first run into a new directory: if it finds nothing to read, it makes nothing.
-            found = self._discover(paths, stats, problems)
+            found = self._discover(paths, stats, problems, progress)
             if not len(found[0]):
                 self._nothing_indexed(paths, stats)
         if stats.published:
             with self._writing(), self.index_dir.write_lock(wait=self.wait):
-                self._run_locked(paths, stdin, stats, problems, found)
+                self._run_locked(paths, stdin, stats, problems, progress, found)
         stats.elapsed = time.monotonic() - started
         return stats
 
@@ -110,7 +112,7 @@ class Indexer:
             stats.total_articles = session.total()
             if stats.articles_removed:
                 self.index_dir.touch(articles=stats.total_articles)
-                self._refit(ix, stats, problems, fresh=False)
+                self._refit(ix, stats, problems, Reporter(self.on_progress), fresh=False)
         stats.elapsed = time.monotonic() - started
         return stats
 
@@ -139,10 +141,11 @@ class Indexer:
         stdin: BinaryIO | None,
         stats: IndexStats,
         problems: ProblemLog,
+        progress: Reporter,
         found: tuple[Files, list[str]] | None = None,
     ) -> None:
         fresh = self.rebuild or not self.index_dir.exists()
-        files, roots = found or self._discover(paths, stats, problems)
+        files, roots = found or self._discover(paths, stats, problems, progress)
         if fresh and not self.rebuild and not len(files):
             self._nothing_indexed(paths, stats)
             return
@@ -153,20 +156,24 @@ class Indexer:
             generation = self.index_dir.generation()
             self.index_dir.remove_other_generations(generation)  # leftovers of an interrupted rebuild
             ix = self.index_dir.open()
-        session = Session(ix, stats, problems.report, fresh=fresh, commit_every=self.commit_every, jobs=self.jobs)
+        session = Session(
+            ix, stats, problems.report, fresh=fresh, commit_every=self.commit_every, jobs=self.jobs, progress=progress
+        )
         try:
             # Removed at the end, unless a file met on the way turns out to be one of them moved.
             session.remove_later(session.vanished(roots, files), files, prune=self.prune)
-            for done, (path, display, named) in enumerate(files, start=1):
+            progress.begin("indexing", files_total=len(files))
+            for path, display, named in files:
                 if path == STDIN:
                     session.index_stream(stdin if stdin is not None else sys.stdin.buffer)
                 else:
                     session.index_file(path, display, follow=named or self.follow_symlinks)
                 problems.end_of_file()
-                self.on_progress(Progress(done, len(files), session.articles_written, display))
+                progress.file_done(session.articles_written)
                 if interrupted_in_finalizer():
                     raise KeyboardInterrupt
             session.remove_vanished(session.removed_later())
+            progress.begin("commit")
             session.commit()
         except BaseException as exc:
             session.cancel()
@@ -180,15 +187,19 @@ class Indexer:
             self.index_dir.publish(generation, articles=stats.total_articles)
         else:
             self.index_dir.touch(articles=stats.total_articles)
-        self._refit(ix, stats, problems, fresh=fresh)
+        self._refit(ix, stats, problems, progress, fresh=fresh)
 
-    def _refit(self, ix, stats: IndexStats, problems: ProblemLog, *, fresh: bool) -> None:
+    def _refit(self, ix, stats: IndexStats, problems: ProblemLog, progress: Reporter, *, fresh: bool) -> None:
         latent = self.index_dir.path / LATENT_FILE
         if needs_fit(latent, stats, fresh=fresh, config=self.ranking):
+            progress.begin("fit")
             fit_space(ix, latent, stats, self.ranking, problems.report)
 
-    def _discover(self, paths: list[str], stats: IndexStats, problems: ProblemLog) -> tuple[Files, list[str]]:
-        """The files to index (walked now to count them and note them) and the directory roots."""
+    def _discover(
+        self, paths: list[str], stats: IndexStats, problems: ProblemLog, progress: Reporter
+    ) -> tuple[Files, list[str]]:
+        """The files to index (walked now to count them, note them and add up their sizes)
+        and the directory roots."""
         files = Files(
             paths,
             follow_symlinks=self.follow_symlinks,
@@ -196,7 +207,7 @@ class Indexer:
             exclude=self.exclude,
             index_path=self.index_dir.path,
         )
-        for item in files.discover():
+        for item in files.discover(on_found=progress.found):
             if isinstance(item, Problem):
                 stats.files_failed += 1
                 problems.report(item)

@@ -17,6 +17,7 @@ from ..readers.common import short_hash
 from ..schema import document_fields
 from ..whoosh_ext.codec import deleted_docs
 from .files import STDIN_PATH, Digests, Files, digest, read_file, stream_lines
+from .progress import Reporter
 
 # Helpers start after this many articles in one commit: a small update is not worth a process.
 HELPERS_AFTER = 1_000
@@ -39,8 +40,10 @@ class Session:
         fresh: bool,
         commit_every: int,
         jobs: int,
+        progress: Reporter | None = None,
     ) -> None:
         self.ix = ix
+        self.progress = progress or Reporter(None)
         self.report = report
         self.commit_every = commit_every
         self.jobs = jobs
@@ -109,7 +112,9 @@ class Session:
             for term in terms:
                 text = term.decode("utf-8") if isinstance(term, bytes) else term
                 path, _, digest = text.partition("\0")
-                if path not in gone:
+                # A deleted article read from stdin may have been stored with a file's path
+                # (its provenance): that file's filesig is gone only if none of its articles is live.
+                if path not in gone or reader.postings("filesig", term).is_active():
                     yield path, digest
 
     def indexed_under(self, folder: str) -> set[str]:
@@ -192,6 +197,7 @@ class Session:
     def index_file(self, path: str, display: str, *, follow: bool = False) -> None:
         """Index one file; `follow`: it may be reached through a symbolic link."""
         stats = self.stats
+        self.progress.file_begins(display)
         try:
             path.encode("utf-8")
         except UnicodeEncodeError:
@@ -211,10 +217,14 @@ class Session:
             return
         articles: list[Article] = []
         errors_before = stats.errors
+        progress, chars = self.progress, 0
+        progress.sized(len(data))
         try:
             for item in parse_bytes(data, path):
                 if isinstance(item, Article):
                     articles.append(item)
+                    chars += len(item.title) + len(item.body)
+                    progress.reading(chars)
                 else:
                     self.report(_shown(item, display))
         except (InputError, RecursionError) as exc:
@@ -240,11 +250,12 @@ class Session:
             stats.files_new += 1
         sig = _filesig(path, content_hash)
         new_ids = set()
-        for article in articles:
+        for done, article in enumerate(articles, start=1):
             article.path = path
             article.id = moved_ids.get(article.position, article.id)
             self._add(article, sig, display)
             new_ids.add(article.id)
+            progress.indexing(done, len(articles), self.articles_written)
         stats.articles_updated += len(new_ids & old_ids) if source is None else 0
         stats.articles_added += len(new_ids - old_ids)
         stats.articles_removed += len(old_ids - new_ids)
@@ -253,9 +264,15 @@ class Session:
     def index_stream(self, stream: BinaryIO) -> None:
         """JSON Lines on stdin: no file to track, so an article replaces the one an earlier
         run read from stdin under its id. Within one stream an id is used once: a later
-        record reusing it gets a suffix and a warning, as a second file's article would."""
+        record reusing it gets a suffix and a warning, as a second file's article would.
+
+        A record's own `path` and `position` (what `export` writes) are kept as the article's:
+        where it was first read from. The index still files it under STDIN_PATH, with no
+        filesig: nothing done to a file of that path (re-reading it, removing it) touches it."""
+        self.stats.streams_read += 1
+        self.progress.file_begins(STDIN_PATH, stream=True)
         try:
-            self._index_records(parse_jsonl_lines(stream_lines(stream), STDIN_PATH))
+            self._index_records(parse_jsonl_lines(stream_lines(stream), STDIN_PATH, keep_place=True))
         except InputError as exc:  # what was read before stays indexed
             self.report(Problem(exc.path, exc.reason))
 
@@ -264,31 +281,42 @@ class Session:
             if not isinstance(item, Article):
                 self.report(item)
                 continue
-            item.path = STDIN_PATH
             if hash(item.id) in self.stream_ids:
-                item.id = self._suffixed(item, STDIN_PATH, "an earlier record of this stream")
+                item.id = self._suffixed(item, STDIN_PATH, "an earlier record of this stream", STDIN_PATH)
             # The id it is indexed under, suffixed if a file's article has its own: what an
             # earlier run from stdin indexed under that id is what this record replaces.
-            item.id = self._unique_id(item, STDIN_PATH)
+            item.id = self._unique_id(item, STDIN_PATH, STDIN_PATH)
             if self._existing_path(item.id) == STDIN_PATH:
                 self.writer.delete_by_term("id", item.id)
                 self.stats.articles_updated += 1
             else:
                 self.stats.articles_added += 1
-            self._add(item, None, STDIN_PATH)
+            self._add(item, None, STDIN_PATH, STDIN_PATH)
             self.stream_ids.add(hash(item.id))
+            self.progress.indexing(0, 1, self.articles_written)
             self._maybe_commit()
 
     def _existing_path(self, article_id: str) -> str | None:
+        """The path the index files the article with this id under: its file's, or STDIN_PATH
+        for one read from stdin (stored with the path it names, if any)."""
         if self.fresh and not self.committed:
             return None
         docnum = self.searcher.document_number(id=article_id)
-        return None if docnum is None else self.searcher.stored_fields(docnum).get("path")
+        if docnum is None:
+            return None
+        if self.searcher.document_number(id=article_id, path=STDIN_PATH) is not None:
+            return STDIN_PATH
+        return self.searcher.stored_fields(docnum).get("path")
 
-    def _add(self, article: Article, sig: str | None, display: str) -> None:
-        article.id = self._unique_id(article, display)
-        self.ids[article.id] = article.path
-        self.writer.add_document(**document_fields(article, sig))
+    def _add(self, article: Article, sig: str | None, display: str, where: str | None = None) -> None:
+        """Write the article, indexed under the path `where` (by default its own)."""
+        where = article.path if where is None else where
+        article.id = self._unique_id(article, display, where)
+        self.ids[article.id] = where
+        fields = document_fields(article, sig)
+        if where != article.path:  # the path term says where it was indexed from; the stored one, its own
+            fields["path"], fields["_stored_path"] = where, article.path
+        self.writer.add_document(**fields)
         self.articles_written += 1
         self.pending += 1
 
@@ -305,19 +333,20 @@ class Session:
                 owner = None  # its article is deleted in this run
         return owner
 
-    def _unique_id(self, article: Article, display: str) -> str:
-        """Keep the article's own id unless another file's article has it already."""
+    def _unique_id(self, article: Article, display: str, where: str) -> str:
+        """Keep the article's own id unless another file's article has it already (`where`:
+        the path it is indexed under)."""
         owner = self._owner(article.id)
-        if owner is None or owner == article.path == STDIN_PATH:
+        if owner is None or owner == where == STDIN_PATH:
             return article.id
-        return self._suffixed(article, display, owner)
+        return self._suffixed(article, display, owner, where)
 
-    def _suffixed(self, article: Article, display: str, owner: str) -> str:
+    def _suffixed(self, article: Article, display: str, owner: str, where: str) -> str:
         """A free id for an article whose own id `owner` has, with a warning saying so.
         Derived from the path and position, so a re-run gives the article the same id again."""
         salt = f"{article.path}#{article.position}"
         candidate = f"{article.id}-{short_hash(salt)}"
-        while self._owner(candidate) not in (None, article.path) or hash(candidate) in self.stream_ids:
+        while self._owner(candidate) not in (None, where) or hash(candidate) in self.stream_ids:
             salt += "#"
             candidate = f"{article.id}-{short_hash(salt)}"
         # The position is a record's number in its file (a story's, an array item's, a line's).
@@ -327,8 +356,10 @@ class Session:
 
     def _maybe_commit(self) -> None:
         if self.pending >= self.commit_every:
+            self.progress.begin("commit")
             self.commit()
             self._open()
+            self.progress.begin("indexing")
 
     def commit(self) -> None:
         self.searcher.close()

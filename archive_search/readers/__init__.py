@@ -62,9 +62,9 @@ def parse_bytes(data: bytes, path: str) -> Iterator[Article | Problem]:
     yield from _bounded(_PARSERS[fmt](text, path), path)
 
 
-def parse_jsonl_lines(lines: Iterable[str], path: str) -> Iterator[Article | Problem]:
-    """Yield articles from JSON Lines arriving as a stream (stdin)."""
-    return _bounded(jsonrecords.parse_jsonl_lines(lines, path), path)
+def parse_jsonl_lines(lines: Iterable[str], path: str, *, keep_place: bool = False) -> Iterator[Article | Problem]:
+    """Yield articles from JSON Lines arriving as a stream (stdin); keep_place: see jsonrecords."""
+    return _bounded(jsonrecords.parse_jsonl_lines(lines, path, keep_place=keep_place), path)
 
 
 def _bounded(items: Iterable[Article | Problem], path: str) -> Iterator[Article | Problem]:

@@ -10,6 +10,7 @@ one record at a time, so memory does not grow with the number of records.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Generator, Iterable, Iterator
@@ -25,11 +26,11 @@ from .common import (
     json_name,
     json_names,
     json_tags,
-    paragraphs,
     split_dateline,
     squash,
     too_long,
 )
+from .reflow import blocks
 
 # First key found wins; keys are compared case-insensitively.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -106,11 +107,12 @@ def _article(
     if raw_title is None and raw_body is None:
         return Problem(path, _NO_TEXT, line=line, record=number)
     title = squash(clean_text(_text(raw_title)))
-    paras = paragraphs(_text(raw_body))
+    paras = blocks(_text(raw_body))  # tables keep their lines (reflow.py)
     if not title and not paras:
         return Problem(path, _NO_TEXT, line=line, record=number)
     dateline = squash(clean_text(json_name(_pick(record, "dateline"))))
-    if paras and not dateline:
+    # An empty "dateline" says there is none (as `export` writes it): the body is not searched for one.
+    if paras and not dateline and not isinstance(record.get("dateline"), str):
         dateline, paras[0] = split_dateline(paras[0])
     raw_id = _pick(record, "id")
     return Article(
@@ -134,14 +136,42 @@ def _type_name(value: Any) -> str:
     return names.get(type(value), "null")
 
 
-def _with_default_id(item: Article | Problem, path: str, position: int) -> Article | Problem:
+def _with_default_id(item: Article | Problem, path: str, position: int, stream: bool = False) -> Article | Problem:
     if isinstance(item, Article) and not item.id:
-        item.id = f"{file_stem(path)}-{position}"
+        item.id = _content_id(item) if stream else f"{file_stem(path)}-{position}"
     return item
 
 
-def _mapped(record: Any, path: str, position: int, line: int | None, number: int | None) -> Iterator[Article | Problem]:
-    """The record's Article (or Problem), after a warning for each date it has but that is unusable."""
+def _content_id(article: Article) -> str:
+    """An id for a stream's record that has none: "stdin-" and a hash of what it holds (all
+    but its place), so the same record sent again gets the same id, and a shell needs no quotes."""
+    content = article.to_dict()
+    for place in ("id", "path", "position"):
+        del content[place]
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True)
+    return "stdin-" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+# The largest position kept from a record: what the index stores as a number.
+_MAX_POSITION = 2**63 - 1
+
+
+def _own_place(article: Article, record: dict[str, Any]) -> None:
+    """A stream's record may say where it was first read from (`export` writes its article's
+    "path" and "position"): kept, when usable, instead of the stream's."""
+    path, position = record.get("path"), record.get("position")
+    if isinstance(path, str) and path:
+        article.path = path
+        article.position = 0
+    if isinstance(position, int) and not isinstance(position, bool) and 0 <= position <= _MAX_POSITION:
+        article.position = position
+
+
+def _mapped(
+    record: Any, path: str, position: int, line: int | None, number: int | None, keep_place: bool = False
+) -> Iterator[Article | Problem]:
+    """The record's Article (or Problem), after a warning for each date it has but that is unusable;
+    keep_place: with the path and position the record gives (_own_place)."""
     if not isinstance(record, dict):
         yield article_from_record(record, path, position, line, number)  # says why not
         return
@@ -160,7 +190,9 @@ def _mapped(record: Any, path: str, position: int, line: int | None, number: int
             if raw is not None and getattr(item, field) is None:
                 reason = f"{field} date {_shown(raw)} is not a date in range; indexed without it"
                 yield Problem(path, reason, line=line, warning=True, record=number)
-    yield _with_default_id(item, path, position)
+        if keep_place:
+            _own_place(item, lowered)
+    yield _with_default_id(item, path, position, stream=keep_place)
 
 
 def _shown(value: Any) -> str:
@@ -248,8 +280,11 @@ def parse_jsonl(text: str, path: str) -> Iterator[Article | Problem]:
         start = end + 1
 
 
-def parse_jsonl_lines(lines: Iterable[str], path: str) -> Iterator[Article | Problem]:
-    """One JSON object per line (a stream: stdin); a line that does not parse is reported and skipped."""
+def parse_jsonl_lines(lines: Iterable[str], path: str, *, keep_place: bool = False) -> Iterator[Article | Problem]:
+    """One JSON object per line (a stream: stdin); a line that does not parse is reported and skipped.
+
+    keep_place: a record's own "path" and "position" are its article's, and a record without
+    an id gets one from its content (_content_id), not from its line."""
     decoder = _Decoder()
     for number, line in enumerate(lines, start=1):
         if number == 1 and line.startswith("\ufeff"):  # a byte order mark opening the stream
@@ -257,14 +292,16 @@ def parse_jsonl_lines(lines: Iterable[str], path: str) -> Iterator[Article | Pro
         if len(line) > MAX_RECORD_CHARS:
             yield Problem(path, _line_too_long(len(line)), line=number)
             continue
-        yield from _jsonl_record(line, path, number, decoder)
+        yield from _jsonl_record(line, path, number, decoder, keep_place)
 
 
 def _line_too_long(chars: int) -> str:
     return f"line is {chars:,} characters, over the {MAX_RECORD_CHARS:,}-character limit for one record; skipped"
 
 
-def _jsonl_record(line: str, path: str, number: int, decoder: _Decoder) -> Iterator[Article | Problem]:
+def _jsonl_record(
+    line: str, path: str, number: int, decoder: _Decoder, keep_place: bool = False
+) -> Iterator[Article | Problem]:
     at = _skip(line, 0)
     if at == len(line) or line.isspace():
         return
@@ -280,7 +317,7 @@ def _jsonl_record(line: str, path: str, number: int, decoder: _Decoder) -> Itera
     if digits:
         yield Problem(path, _too_long_number(digits), line=number)
         return
-    yield from _mapped(record, path, number, number, None)
+    yield from _mapped(record, path, number, number, None, keep_place)
 
 
 # -- JSON documents ---------------------------------------------------------------------

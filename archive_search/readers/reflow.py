@@ -16,7 +16,7 @@ table's lines only. Every step is one pass over the lines, with no regular expre
 
 from __future__ import annotations
 
-from .common import squash
+from .common import clean_text, squash
 
 TABLE_GAP = 3  # spaces between columns: prose puts at most two after a full stop
 
@@ -85,3 +85,22 @@ def _paragraphs(lines: list[str]) -> list[str]:
         if line:
             paragraphs[-1].append(line)
     return [p for p in (squash(" ".join(para)) for para in paragraphs) if p]
+
+
+def blocks(text: str) -> list[str]:
+    """Text already in paragraphs (JSON's body, an export's): split at blank lines, each
+    part squashed to one line, except a part holding a tabular line, which keeps its lines
+    as they are (each stripped at its end). Reading what this gives, joined by blank lines,
+    gives it again: an export reads back as it was."""
+    found: list[str] = []
+    part: list[str] = []
+    for line in [*text.replace("\r\n", "\n").replace("\r", "\n").expandtabs().split("\n"), ""]:
+        if line.strip():
+            part.append(clean_text(line).rstrip())
+            continue
+        if any(_tabular(kept) for kept in part):
+            found.append("\n".join(kept for kept in part if kept.strip()))
+        elif part:
+            found.append(squash(" ".join(part)))
+        part = []
+    return [block for block in found if block]
