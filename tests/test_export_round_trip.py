@@ -210,7 +210,9 @@ def test_the_summary_counts_standard_input_as_a_stream(tmp_path):
 
 
 def test_the_summary_line_names_standard_input_not_zero_files(tmp_path):
-    result = run_cli("index", "-", "--index", str(tmp_path / "index"), input=b'{"id": "x", "title": "One", "body": "b"}\n')
+    result = run_cli(
+        "index", "-", "--index", str(tmp_path / "index"), input=b'{"id": "x", "title": "One", "body": "b"}\n'
+    )
     assert result.exit_code == 0, result.stderr
     assert "archive-search: standard input in " in result.stderr and "0 files in" not in result.stderr
     feed = tmp_path / "one.jsonl"
