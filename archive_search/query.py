@@ -176,8 +176,10 @@ def _base_parser(schema) -> qparser.QueryParser:
     return parser
 
 
-def make_parser(schema) -> qparser.QueryParser:
+def make_parser(schema, *, operators: bool = True) -> qparser.QueryParser:
     parser = _base_parser(schema)
+    if not operators:
+        parser.remove_plugin_class(qparser.OperatorsPlugin)
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(DateParserPlugin(basedate=datetime(2017, 1, 1), free=False))
@@ -278,9 +280,23 @@ def _first_words(text: str, most: int = 200) -> list[str]:
 _QUESTION = re.compile(r"(?<!\w)\?+|\?+(?!\w)")
 
 
-def _parse(schema, text: str) -> query.Query:
-    q = make_parser(schema).parse(text, normalize=False)
+def _parse(schema, text: str, *, operators: bool = True) -> query.Query:
+    q = make_parser(schema, operators=operators).parse(text, normalize=False)
     return lift_negations(merge_repeats(q)).normalize()
+
+
+# Whoosh's operators (its OperatorsPlugin), which it matches only in capitals.
+OPERATORS = frozenset(["AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"])
+
+
+def operators_count(text: str) -> bool:
+    """Whether AND, OR and NOT in the text are operators: not when it is all in capitals."""
+    # Pasted wire copy and caps lock put every word in capitals, their ANDs and ORs too;
+    # someone writing operators writes the other words in lower case. Capitals that are all
+    # operators (`2016 AND 2017`, `東京 AND 大阪`) cannot be shouting, so they count there.
+    if any(ch.islower() for ch in text):
+        return True
+    return not any(word.isupper() and word not in OPERATORS for word in re.findall(r"\w+", text))
 
 
 def merge_repeats(q: query.Query) -> query.Query:
@@ -373,7 +389,7 @@ def parse_query(schema, text: str, filters: Filters | None = None) -> ParsedQuer
         fallback = True
     else:
         try:
-            main = _parse(schema, rest) if rest.strip() else query.NullQuery
+            main = _parse(schema, rest, operators=operators_count(text)) if rest.strip() else query.NullQuery
         except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
             main = plain_words(schema, rest)
             notes.append(f"note: could not parse the query ({type(exc).__name__}); searching for the words only")
