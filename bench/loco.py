@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from measure import BenchError, Collection, Scored, indexed, score_run, search_run
-from significance import mean_ratio, p_text, paired_p, pooled_p, ratio
+from significance import mean_ratio, p_phrase, p_text, paired_p, pooled_p, ratio
 
 from archive_search import RankingConfig
 
@@ -88,20 +88,23 @@ def choose(ratios: Mapping[str, Mapping[Combo, float]], combos: Sequence[Combo],
     return max(combos, key=mean_over_others)  # max keeps the first of equal keys
 
 
-def measure_grid(
-    collections: Sequence[Collection], base: RankingConfig, combos: Sequence[Combo]
-) -> dict[str, dict[Combo, Scored]]:
-    """Every combination's scores on every collection: one index per index-time part, one
-    search of the queries per combination."""
-    scored: dict[str, dict[Combo, Scored]] = {}
+def measure_variants(
+    collections: Sequence[Collection], bases: Sequence[RankingConfig], combos: Sequence[Combo]
+) -> list[dict[str, dict[Combo, Scored]]]:
+    """Every combination's scores on every collection, for each of `bases` (which differ in
+    search-time settings only, such as the stages switched off): one index per index-time
+    part, one search of the queries per base and combination."""
+    scored: list[dict[str, dict[Combo, Scored]]] = [{} for _ in bases]
     for coll in collections:
-        scored[coll.name] = {}
+        for by_base in scored:
+            by_base[coll.name] = {}
         for part, members in itertools.groupby(sorted(combos, key=index_part), key=index_part):
-            with indexed(coll.folder, applied(base, part)) as archive:
+            with indexed(coll.folder, applied(bases[0], part)) as archive:
                 for combo in members:
-                    archive.ranking = applied(base, combo)
-                    run, _ = search_run(archive, coll.queries)
-                    scored[coll.name][combo] = score_run(coll, run)
+                    for base, by_base in zip(bases, scored, strict=True):
+                        archive.ranking = applied(base, combo)
+                        run, _ = search_run(archive, coll.queries)
+                        by_base[coll.name][combo] = score_run(coll, run)
     return scored
 
 
@@ -172,8 +175,41 @@ def fold_notes(held: Sequence[HeldOut], overall: tuple[Combo, float], base: Rank
     ]
     return [
         f"Mean held-out nDCG@10 ratio to bm25s over the {len(held)} folds: {held_mean:.4f}.",
-        f"Pooled paired test of the held-out runs against bm25s over all {queries} queries: p = {p_text(pooled)}.",
+        f"Pooled paired test of the held-out runs against bm25s over all {queries} queries: {p_phrase(pooled)}.",
         f"Chosen on all {len(held)} collections together (what a default would take): {combo_text(best)},"
         f" mean ratio {best_mean:.4f}.",
         "Settings not in a grid: " + (", ".join(fixed) if fixed else "the defaults") + ".",
     ]
+
+
+STAGE_HEADER = [
+    "ranking, each chosen leave-one-collection-out",
+    "held-out mean ratio",
+    "pooled nDCG@10",
+    "p vs the row above",
+]
+
+
+def stage_lines(stage_folds: Sequence[tuple[str, Sequence[HeldOut]]]) -> list[list[str]]:
+    """One row a stage: the held-out runs of the pipeline cut after it, their mean ratio to
+    the reference, their pooled nDCG@10, and the pooled paired test against the row above."""
+    lines, previous = [], None
+    for label, held in stage_folds:
+        per_query = [v for h in held for v in h.product.per_query]
+        p = (
+            ""
+            if previous is None
+            else p_text(
+                pooled_p([(h.product.per_query, b.product.per_query) for h, b in zip(held, previous, strict=True)])
+            )
+        )
+        lines.append(
+            [
+                label,
+                f"{mean_ratio([ratio(h.product.ndcg, h.reference.ndcg) for h in held]):.4f}",
+                f"{sum(per_query) / len(per_query):.4f}" if per_query else "",
+                p,
+            ]
+        )
+        previous = held
+    return lines

@@ -61,7 +61,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "bench") not in sys.path:  # loaded by its path (tests/test_ranking.py), not run as a script
     sys.path.append(str(ROOT / "bench"))
 from doc_tables import STDOUT, MarkerError, add_markdown_option, check_target, write_between  # noqa: E402
-from loco import FOLD_HEADER, combinations, fold_lines, fold_notes, folds, measure_grid, overall_choice, parse_grid  # noqa: E402
+from loco import (  # noqa: E402
+    FOLD_HEADER,
+    STAGE_HEADER,
+    combinations,
+    fold_lines,
+    fold_notes,
+    folds,
+    measure_variants,
+    overall_choice,
+    parse_grid,
+    stage_lines,
+)
 from measure import (  # noqa: E402
     MEASURES,
     QUERY_FILES,
@@ -326,10 +337,13 @@ def loco(args: argparse.Namespace, config: RankingConfig) -> None:
         raise BenchError("--folds loco needs two collections or more")
     combos = combinations(grid)
     references = {coll.name: measure_reference(coll)[1] for coll in colls}
-    scored = measure_grid(colls, config, combos)
+    cuts = stages(config)  # each stage is judged on held-out runs too: with it, and without
+    by_stage = measure_variants(colls, [settings for _, settings in cuts], combos)
+    scored = by_stage[-1]
     held = folds(scored, references, combos)
+    stage_folds = [(label, folds(s, references, combos)) for (label, _), s in zip(cuts, by_stage, strict=True)]
     notes = [*fold_notes(held, overall_choice(scored, references, combos), config), marked_note(), *query_note(colls)]
-    publish(LOCO, [(FOLD_HEADER, fold_lines(held))], notes, args.markdown)
+    publish(LOCO, [(FOLD_HEADER, fold_lines(held)), (STAGE_HEADER, stage_lines(stage_folds))], notes, args.markdown)
 
 
 def settings_table(markdown: str | None) -> None:

@@ -43,6 +43,12 @@ def p_text(p: float) -> str:
     return text + MARK if p < ALPHA else text
 
 
+def p_phrase(p: float) -> str:
+    """A p-value in a sentence: "p = 0.012*", "p < 0.001*"."""
+    text = p_text(p)
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
 def ratio(product: float, reference: float) -> float:
     """The product's measure over the reference's; nan when the reference scores 0."""
     return product / reference if reference else math.nan
