@@ -105,6 +105,7 @@ ABLATION = "ablation"  # the --ablate table's name
 LOCO = "loco"  # the --folds loco table's name
 ACCEPTANCE = "acceptance"  # the --acceptance table's name
 SETTINGS = "settings"  # the --settings table's name
+ORIGINAL_QUERIES = "original-queries"  # the main table with --queries original
 PRODUCT, REFERENCE = "archive-search", "bm25s (reference)"
 
 Table = tuple[list[str], list[list[str]]]  # a header and its rows
@@ -199,8 +200,9 @@ def main(argv: list[str] | None = None) -> int:
             check_target(args.markdown, ACCEPTANCE)
             quality(args, config, acceptance_collections(args), ACCEPTANCE)
         else:
-            check_target(args.markdown, TABLE)
-            quality(args, config, development_collections(args), TABLE)
+            table = TABLE if args.queries == "default" else ORIGINAL_QUERIES
+            check_target(args.markdown, table)
+            quality(args, config, development_collections(args), table)
     except (BenchError, MarkerError) as exc:
         print(f"relevance: {exc}", file=sys.stderr)
         return 2
