@@ -87,3 +87,13 @@ def test_capitals_search_as_lower_case(wire_index, text):
     lower = archive.search(text.lower(), limit=50, snippets=False)
     assert [(h.id, h.score) for h in upper.hits] == [(h.id, h.score) for h in lower.hits], text
     assert upper.notes == lower.notes
+
+
+@pytest.mark.parametrize("word", ["REQUIRE", "ANDMAYBE", "ANDNOT"])
+def test_whooshs_undocumented_operators_are_words(wire_index, word):
+    """Only AND, OR and NOT are operators (README): Whoosh's others, which made the parser
+    fail and the fallback drop words, are searched as the words they are."""
+    typed = invoke("search", f"oil {word} opec", "--index", str(wire_index), "--format", "ids", "-n", "50")
+    lower = invoke("search", f"oil {word.lower()} opec", "--index", str(wire_index), "--format", "ids", "-n", "50")
+    assert "could not parse" not in typed.stderr, typed.stderr
+    assert typed.stdout == lower.stdout and typed.exit_code == lower.exit_code
