@@ -10,7 +10,15 @@ from typing import BinaryIO
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file beside it, then rename it into place.
+    """Write `data` to `path` through a temporary file beside it, then rename it into place
+    (see replacing)."""
+    with replacing(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[BinaryIO]:
+    """A new file to write `path`'s contents to, renamed into place when the block ends.
 
     The temporary name is ours (dot, name, pid, .tmp), so a killed run's copy is removed
     first; it is created anew, never through a link; a failure (a full disk) removes it."""
@@ -19,7 +27,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.remove(tmp)  # a killed run's copy; a link there is removed, not followed
     try:
         with open(tmp, "xb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -33,22 +41,3 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-
-
-@contextlib.contextmanager
-def replacing(path: Path) -> Iterator[BinaryIO]:
-    """A new file to write `path`'s contents to, as write_atomic does, for contents made a
-    piece at a time: renamed into place when the block ends, removed if it fails."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(tmp)  # a killed run's copy
-    try:
-        with open(tmp, "xb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise

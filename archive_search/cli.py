@@ -682,7 +682,7 @@ def export(
     author: Optional[List[str]] = AuthorOption,
     dateline: Optional[List[str]] = DatelineOption,
     source: Optional[List[str]] = SourceOption,
-    output: Optional[Path] = typer.Option(
+    output_file: Optional[Path] = typer.Option(
         None, "--output", "-o", help="Write to this file (replaced whole when complete) instead of stdout."
     ),
 ) -> None:
@@ -700,8 +700,8 @@ def export(
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
     articles = Archive(IndexDir(default_index_dir(index))).export(filters)
     exported = None  # stays None if the reader went away (`| head`): something was exported
-    if output is not None:
-        exported = export_to(articles, output)
+    if output_file is not None:
+        exported = export_to(articles, output_file)
     else:
         with writing_output():
             exported = export_to(articles, None, sys.stdout)

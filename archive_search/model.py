@@ -23,6 +23,26 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _article_dict(article: Article | Entry, *, body: bool) -> dict:
+    """An article's public JSON form, with its body or (for `list`) without: one definition
+    of the keys and their order for both."""
+    head = {"id": article.id, "title": article.title}
+    if body:
+        head["body"] = article.body  # type: ignore[union-attr]
+    return {
+        **head,
+        "authors": list(article.authors),
+        "published": _iso(article.published),
+        "updated": _iso(article.updated),
+        "dateline": article.dateline,
+        "source": article.source,
+        "url": article.url,
+        "tags": list(article.tags),
+        "path": article.path,
+        "position": article.position,
+    }
+
+
 @dataclass
 class Article:
     """One news article, independent of the file format it came from."""
@@ -42,20 +62,7 @@ class Article:
 
     def to_dict(self) -> dict:
         """The public JSON form (`show --format json`)."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "body": self.body,
-            "authors": list(self.authors),
-            "published": _iso(self.published),
-            "updated": _iso(self.updated),
-            "dateline": self.dateline,
-            "source": self.source,
-            "url": self.url,
-            "tags": list(self.tags),
-            "path": self.path,
-            "position": self.position,
-        }
+        return _article_dict(self, body=True)
 
 
 # The fields of a hit, in their order in every format (json, jsonl, tsv's and csv's columns).
@@ -155,19 +162,7 @@ class Entry:
 
     def to_dict(self) -> dict:
         """The public JSON form (`list --format json`): the article's, without `body`."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "authors": list(self.authors),
-            "published": _iso(self.published),
-            "updated": _iso(self.updated),
-            "dateline": self.dateline,
-            "source": self.source,
-            "url": self.url,
-            "tags": list(self.tags),
-            "path": self.path,
-            "position": self.position,
-        }
+        return _article_dict(self, body=False)
 
 
 @dataclass
