@@ -27,6 +27,9 @@ from .stored import StoredFields
 from .suggest import suggest
 
 SORTS = ("relevance", "newest", "oldest")
+# In an index with web-archive captures, a search reads this many times the candidates it
+# shows: several versions of one URL are one hit (pipeline.latest_versions).
+VERSIONS_DEPTH = 3
 
 
 def _past_the_end(offset: int, found: int | None) -> str:
@@ -171,13 +174,21 @@ class Archive:
     ) -> tuple[list[tuple[int, float]], int | None, bool]:
         """The page of (docnum, score) asked for, how many matched (if counted), whether any did."""
         searcher, config = stored.searcher, self.ranking
+        versions = pipeline.has_versions(searcher)
+        # Versions of one URL make one hit: read deeper, so that a page stays full once they are.
+        wanted = (offset + limit) * (VERSIONS_DEPTH if versions else 1)
         if sort != "relevance":
-            return pipeline.date_sorted(searcher, q, sort == "newest", limit, offset, count, scored=has_words)
-        use_feedback = config.feedback if feedback is None else feedback
-        depth = (max(offset + limit, config.rerank_depth) if use_feedback else offset + limit) if limit else 0
-        ranked, found, matched = pipeline.first_stage(searcher, q, depth, count, config)
-        if use_feedback and len(ranked) > 1:
-            ranked = pipeline.rerank(stored, q, ranked, config, self._latent_space(notes))
+            ranked, found, matched = pipeline.date_sorted(
+                searcher, q, sort == "newest", wanted, 0, count, scored=has_words
+            )
+        else:
+            use_feedback = config.feedback if feedback is None else feedback
+            depth = (max(wanted, config.rerank_depth) if use_feedback else wanted) if limit else 0
+            ranked, found, matched = pipeline.first_stage(searcher, q, depth, count, config)
+            if use_feedback and len(ranked) > 1:
+                ranked = pipeline.rerank(stored, q, ranked, config, self._latent_space(notes))
+        if versions:
+            ranked = pipeline.latest_versions(stored, ranked)
         return ranked[offset : offset + limit], found, matched
 
     def _latent_space(self, notes: list[str]):
@@ -227,6 +238,7 @@ class Archive:
             highlights=spans,
             tags=article.tags,
             updated=article.updated,
+            captured=article.captured,
         )
 
     @_survives_rebuilds
@@ -322,6 +334,21 @@ class Archive:
         with self._searcher() as searcher:
             stored = searcher.document(id=article_id)
         return article_from_stored(stored) if stored else None
+
+    @_survives_rebuilds
+    def versions(self, article_id: str) -> list[Entry] | None:
+        """The versions of a captured page: the articles of its URL's different contents, the
+        earliest capture first. An article not from a web archive is its own one version;
+        None if there is no article with this id."""
+        with self._searcher() as searcher:
+            stored = searcher.document(id=article_id)
+            if not stored:
+                return None
+            key = stored.get("urlkey")
+            found = list(searcher.documents(urlkey=key)) if key else [stored]
+        articles = [article_from_stored(fields) for fields in found]
+        articles.sort(key=lambda a: (min(a.captures).isoformat() if a.captures else "", a.id))
+        return [Entry.of(article) for article in articles]
 
     @_survives_rebuilds
     def stats(self, top: int = 10) -> ArchiveStats:

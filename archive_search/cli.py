@@ -503,6 +503,11 @@ def show(
     color: ColorMode = ColorOption,
     null: bool = typer.Option(False, "--null", "-0", help="With --format ids or paths: end each item with NUL."),
     no_pager: bool = NoPagerOption,
+    versions: bool = typer.Option(
+        False,
+        "--versions",
+        help="List the versions of each captured web page instead (its URL's contents, earliest first), as list does.",
+    ),
 ) -> None:
     """Print whole articles, a rule between them.
 
@@ -518,9 +523,13 @@ def show(
     from .store import IndexDir, default_index_dir
 
     term = _terminal()
-    check_format("show", fmt, ARTICLE_FORMATS, null=null)
+    check_format(
+        "show --versions" if versions else "show", fmt, HIT_FORMATS if versions else ARTICLE_FORMATS, null=null
+    )
     ids = _article_ids(article_ids)
     archive = Archive(IndexDir(default_index_dir(index)))
+    if versions:
+        _show_versions(archive, ids, term, fmt, color, null=null, pager=not no_pager)
     articles = []
     for article_id in ids:
         article = archive.get(article_id)
@@ -534,6 +543,25 @@ def show(
             resolved = term.resolve(fmt, color)
             render_articles(articles, resolved, out, color=term.color(color), null=null, array=array, width=term.width)
     raise typer.Exit(ExitStatus.OK if len(articles) == len(ids) else ExitStatus.NO_MATCH)
+
+
+def _show_versions(archive, ids: List[str], term, fmt: OutputFormat, color: ColorMode, *, null: bool, pager: bool):
+    """show --versions: the versions of each article's page, listed as `list` lists articles."""
+    from .render import render_entries
+
+    entries, missing = [], 0
+    for article_id in ids:
+        found = archive.versions(article_id)
+        if found is None:
+            missing += 1
+            err(f"archive-search: {ArticleNotFoundError(article_id)}")
+        else:
+            entries.extend(entry for entry in found if entry not in entries)
+    if entries or fmt is OutputFormat.json:
+        with output(term, pager=pager) as out:
+            resolved = term.resolve(fmt, color)
+            render_entries(entries, resolved, out, color=term.color(color), null=null, width=term.width)
+    raise typer.Exit(ExitStatus.NO_MATCH if missing else ExitStatus.OK)
 
 
 def _article_ids(arguments: List[str]) -> List[str]:

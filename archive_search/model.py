@@ -40,7 +40,13 @@ def _article_dict(article: Article | Entry, *, body: bool) -> dict:
         "tags": list(article.tags),
         "path": article.path,
         "position": article.position,
+        "captured": _iso(article.captured),
+        **(_capture_keys(article) if body else {}),  # type: ignore[arg-type]
     }
+
+
+def _capture_keys(article: Article) -> dict:
+    return {"captures": [_iso(c) for c in article.captures], "digest": article.digest}
 
 
 @dataclass
@@ -59,6 +65,11 @@ class Article:
     tags: list[str] = field(default_factory=list)  # section, topics, keywords
     path: str = ""  # file the article was read from
     position: int = 0  # 1-based record number (or line) inside a multi-record file; 0 = whole file
+    # A web-archive capture (WARC/ARC): when this content was captured (the latest time), every
+    # time it was (responses and revisits of the same URL and payload), and the payload digest.
+    captured: datetime | None = None
+    captures: list[datetime] = field(default_factory=list)
+    digest: str = ""
 
     def to_dict(self) -> dict:
         """The public JSON form (`show --format json`)."""
@@ -81,6 +92,7 @@ HIT_FIELDS = (
     "snippet",
     "tags",
     "updated",
+    "captured",
 )
 
 
@@ -103,6 +115,7 @@ class Hit:
     highlights: list[tuple[int, int]] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     updated: datetime | None = None
+    captured: datetime | None = None
 
     def to_dict(self) -> dict:
         """The public JSON form, keys in HIT_FIELDS order (the highlights are the terminal's)."""
@@ -120,6 +133,7 @@ class Hit:
             "snippet": self.snippet,
             "tags": list(self.tags),
             "updated": _iso(self.updated),
+            "captured": _iso(self.captured),
         }
 
 
@@ -137,6 +151,7 @@ ENTRY_FIELDS = (
     "tags",
     "path",
     "position",
+    "captured",
 )
 
 
@@ -155,6 +170,7 @@ class Entry:
     tags: list[str]
     path: str
     position: int
+    captured: datetime | None = None
 
     @classmethod
     def of(cls, article: Article) -> Entry:
@@ -255,6 +271,12 @@ class IndexStats:
     latent_fitted: int = 0  # articles the latent space was fitted to in this run (0: not fitted)
     elapsed: float = 0.0
     streams_read: int = 0  # standard inputs ("-") read: not files, so not in files_seen
+    # Web archives (WARC/ARC): their HTML captures (2xx responses and revisits), and what became
+    # of those that are not an article of their own.
+    captures_read: int = 0
+    not_articles: int = 0  # home pages, listings, error pages, pages with too little text
+    repeats: int = 0  # the same URL and payload again (revisits, re-captures): a capture time, no article
+    records_skipped: int = 0  # records that are no HTML capture (requests, images, redirects...)
 
     @property
     def failed(self) -> bool:

@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timezone
 from typing import IO, Any
 
 from .errors import FormatError
@@ -299,12 +300,21 @@ def byline(authors: Sequence[str], published, dateline: str, source: str) -> str
     return " · ".join(parts)
 
 
+def _hit_byline(hit) -> str:
+    """A hit's byline; for a web-archive capture, with its URL and the day it was captured."""
+    line = byline(hit.authors, hit.published, hit.dateline, hit.source)
+    if hit.captured:
+        capture = f"{hit.url} captured {hit.captured.strftime('%Y-%m-%d')}"
+        line = f"{line} · {capture}" if line else capture
+    return line
+
+
 def hits_plain(hits: Sequence, out: IO[str]) -> None:
     """The terminal view without styles: a few lines a hit, unsafe characters escaped."""
     for hit in hits:
         out.write(f"[{hit.rank}] {one_line(hit.title) or '(untitled)'}\n")
         out.write(f"    id: {one_line(hit.id)}  score: {hit.score:.4f}\n")
-        line = byline(hit.authors, hit.published, hit.dateline, hit.source)
+        line = _hit_byline(hit)
         if line:
             out.write(f"    {one_line(line)}\n")
         out.write(f"    path: {one_line(hit.path)}\n")
@@ -325,7 +335,7 @@ def hits_rich(hits: Sequence, out: IO[str], color: Styling | bool, total: int | 
         title = Text(one_line(hit.title) or "(untitled)", style="bold cyan")
         title.append(f"  {hit.score:.2f}", style="dim")
         _hanging(console, Text(f"{hit.rank:>{digits}}. ", style="bold"), title, indent)
-        _meta_lines(console, one_line(byline(hit.authors, hit.published, hit.dateline, hit.source)), hit, indent)
+        _meta_lines(console, one_line(_hit_byline(hit)), hit, indent)
         if hit.snippet:
             _hanging(console, Text(" " * indent), _highlighted(hit.snippet, hit.highlights), indent)
         console.print()
@@ -509,11 +519,11 @@ def _distinct(values: Iterable[str]) -> Iterator[str]:
 
 
 def _entry_line(entry) -> tuple[str, str, str]:
-    return (
-        one_line(entry.id),
-        entry.published.strftime("%Y-%m-%d") if entry.published else "-" * 10,
-        one_line(entry.title) or "(untitled)",
-    )
+    """id, date (and for a web-archive capture, when it was captured), title."""
+    date = entry.published.strftime("%Y-%m-%d") if entry.published else "-" * 10
+    if entry.captured:
+        date += f"  captured {_capture_time(entry.captured)}"
+    return one_line(entry.id), date, one_line(entry.title) or "(untitled)"
 
 
 def _entries_plain(entries: Iterable, out: IO[str]) -> int:
@@ -595,6 +605,8 @@ def render_article(
     out.write(f"id: {one_line(article.id)}\nfile: {one_line(_where(article))}\n")
     if article.url:
         out.write(f"url: {one_line(article.url)}\n")
+    if article.captures:
+        out.write(f"captured: {_captured(article)}\n")
     if article.tags:
         out.write(f"tags: {one_line(_tags(article))}\n")
     out.write("\n")
@@ -614,6 +626,10 @@ def _article_rich(article: Article, console) -> None:
     if cell_len(where) > console.width:  # each on a line of its own, as in the plain view
         where = safe(f"id: {article.id}\nfile: {_where(article)}")
     console.print(Text(where, style="dim"))
+    if article.url:
+        console.print(Text(safe(f"url: {article.url}"), style="dim"))
+    if article.captures:
+        console.print(Text(f"captured: {_captured(article)}", style="dim"))
     if article.tags:
         console.print(Text(safe(f"tags: {_tags(article)}"), style="dim"))
     console.print()
@@ -623,6 +639,18 @@ def _article_rich(article: Article, console) -> None:
         else:
             console.print(Text(safe(para)))
         console.print()
+
+
+def _captured(article: Article) -> str:
+    """When a web page was captured: the latest time, and how often since when."""
+    shown = _capture_time(article.captures[-1])
+    if len(article.captures) == 1:
+        return shown
+    return f"{shown} ({len(article.captures)} captures since {_capture_time(article.captures[0])})"
+
+
+def _capture_time(moment) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _tags(article: Article) -> str:
@@ -710,8 +738,18 @@ def index_summary(stats: IndexStats, index_dir: object) -> str:
     return (
         f"archive-search: {files} in {stats.elapsed:.1f}s: {_many(stats.articles_added, 'article')} added, "
         f"{stats.articles_updated:,} updated, {stats.articles_removed:,} removed, "
-        f"{_many(stats.files_unchanged, 'file')} unchanged{moved}{failed}{records}{warnings}; {_skipped(stats)}"
-        f"{latent}{held}"
+        f"{_many(stats.files_unchanged, 'file')} unchanged{moved}{failed}{records}{warnings}; {_captures(stats)}"
+        f"{_skipped(stats)}{latent}{held}"
+    )
+
+
+def _captures(stats: IndexStats) -> str:
+    """What the web archives read held, if any were: 'web archives: ...; '."""
+    if not stats.captures_read:
+        return ""
+    return (
+        f"web archives: {_many(stats.captures_read, 'HTML capture')} ({stats.repeats:,} repeated, "
+        f"{stats.not_articles:,} not articles), {_many(stats.records_skipped, 'other record')}; "
     )
 
 

@@ -21,7 +21,7 @@ from .dates import naive_utc
 from .model import Article
 
 # Bump when the schema or analysis changes so that old indexes are rebuilt, not misread.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The body field indexes the title too, each title word counting this many times: one
 # BM25F score over title+body (term frequencies combined before saturation) ranks better
@@ -272,6 +272,14 @@ def build_schema() -> Schema:
         # "path\0content-hash" for every indexed file: the incremental indexer's
         # memory of what it has seen, committed atomically with the articles.
         filesig=ID(),
+        # Web-archive captures: the URL, the key its versions share; "URL digest", the key of
+        # one content of it; the latest capture time (indexed as UTC), every capture time as
+        # stored ISO 8601 text, and the payload digest.
+        urlkey=ID(stored=True),
+        capture=ID(),
+        captured=DATETIME(),
+        captures=STORED(),
+        digest=STORED(),
     )
 
 
@@ -312,9 +320,34 @@ def document_fields(article: Article, filesig: str | None) -> dict:
     }
     if published is not None:
         doc["published"] = published
+    if article.captures:
+        doc.update(_capture_fields(article))
     if filesig:
         doc["filesig"] = filesig
     return doc
+
+
+def url_key(url: str) -> str:
+    """The key a URL's versions share: the URL without its fragment."""
+    return url.partition("#")[0]
+
+
+def _utc_iso(moment: datetime) -> str:
+    naive = _utc_naive(moment)
+    return naive.isoformat() + "+00:00" if naive else moment.isoformat()
+
+
+def _capture_fields(article: Article) -> dict:
+    """The fields of an article read from a web archive."""
+    key = url_key(article.url)
+    # Stored in UTC, so that their text order is their time order (pipeline.latest_versions).
+    fields = {"captures": [_utc_iso(moment) for moment in article.captures], "digest": article.digest}
+    if key:
+        fields.update(urlkey=key, capture=f"{key} {article.digest}")
+    captured = _utc_naive(article.captured)
+    if captured is not None:
+        fields["captured"] = captured
+    return fields
 
 
 def stored_datetime(value: object) -> datetime | None:
@@ -329,6 +362,7 @@ def stored_datetime(value: object) -> datetime | None:
 
 def article_from_stored(stored: dict) -> Article:
     """The Article of a document's stored fields (document_fields' inverse)."""
+    captures = [moment for moment in map(stored_datetime, stored.get("captures") or []) if moment]
     return Article(
         id=stored.get("id", ""),
         title=stored.get("title", ""),
@@ -342,4 +376,7 @@ def article_from_stored(stored: dict) -> Article:
         tags=list(stored.get("tags") or []),
         path=stored.get("path", ""),
         position=stored.get("position", 0),
+        captured=max(captures) if captures else None,
+        captures=captures,
+        digest=stored.get("digest") or "",
     )

@@ -198,7 +198,7 @@ def test_fields_with_a_format_without_fields_is_exit_2(sample_index, fmt):
 def test_hits_carry_tags_and_updated_at_the_end(feeds):
     index, _ = feeds
     hit = json.loads(invoke("search", "library", "--index", str(index), "--format", "jsonl").stdout.splitlines()[0])
-    assert list(hit)[-2:] == ["tags", "updated"] and list(hit)[:11] == list(HIT_FIELDS)[:11]
+    assert list(hit)[-3:] == ["tags", "updated", "captured"] and list(hit)[:11] == list(HIT_FIELDS)[:11]
     assert (hit["id"], hit["tags"], hit["updated"]) == ("a1", ["culture", "books"], "2014-03-03T08:00:00-05:00")
     tsv = invoke("search", "library", "--index", str(index), "--format", "tsv").stdout.splitlines()
     header, row = tsv[0].split("\t"), tsv[1].split("\t")
@@ -215,7 +215,11 @@ def test_hits_carry_tags_and_updated_at_the_end(feeds):
         "path",
         "snippet",
     ]
-    assert header[11:] == ["tags", "updated"] and row[11:] == ["culture; books", "2014-03-03T08:00:00-05:00"]
+    assert header[11:] == ["tags", "updated", "captured"] and row[11:] == [
+        "culture; books",
+        "2014-03-03T08:00:00-05:00",
+        "",
+    ]
 
 
 def test_a_file_of_many_records_lists_the_same_when_sorted_by_key_alone(feeds, monkeypatch):

@@ -18,7 +18,7 @@ from inprocess import invoke
 # README, "Using from scripts": the hit object's fields, in order.
 FIELDS = [
     *("rank", "score", "id", "title", "authors", "published", "dateline", "source", "url", "path", "snippet"),
-    *("tags", "updated"),  # added later, at the end: the earlier columns keep their places
+    *("tags", "updated", "captured"),  # added later, at the end: the earlier columns keep their places
 ]
 
 FEED = [
@@ -145,6 +145,7 @@ def _expected_fields(outputs, key: str) -> dict:
         "path": outputs["paths"][key],
         "tags": record.get("tags", []),
         "updated": datetime.fromisoformat(updated).isoformat() if updated else None,
+        "captured": None,  # no web-archive capture among these records
     }
 
 

@@ -45,6 +45,7 @@ def test_json_fields(sample_index):
         "snippet",
         "tags",
         "updated",
+        "captured",
     }
     assert isinstance(hits[0]["authors"], list) and hits[0]["published"][4] == "-"
 
@@ -56,9 +57,9 @@ def test_no_match_exit_1_and_empty_json(sample_index):
 
 def test_formats_parse(sample_index):
     tsv = search(sample_index, "rent", "--format", "tsv").stdout.splitlines()
-    assert tsv[0].split("\t")[:3] == ["rank", "score", "id"] and all(len(r.split("\t")) == 13 for r in tsv)
+    assert tsv[0].split("\t")[:3] == ["rank", "score", "id"] and all(len(r.split("\t")) == 14 for r in tsv)
     rows = list(csv.reader(io.StringIO(search(sample_index, "rent", "--format", "csv").stdout)))
-    assert rows[0][0] == "rank" and all(len(r) == 13 for r in rows)
+    assert rows[0][0] == "rank" and all(len(r) == 14 for r in rows)
     lines = search(sample_index, "rent", "--format", "jsonl").stdout.splitlines()
     assert [json.loads(line)["rank"] for line in lines] == list(range(1, len(lines) + 1))
     paths = search(sample_index, "rent", "--format", "paths", "-0").stdout

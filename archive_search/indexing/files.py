@@ -320,11 +320,37 @@ def _not_regular(mode: int) -> str:
     return f"is {what}, not a regular file; skipped{hint}"
 
 
-def read_file(path: str, *, follow: bool = False) -> bytes:
-    """The file's bytes, or InputError with a reason a person can act on. Only a regular file
-    is read: it is checked before opening (opening a pipe waits for a writer, opening a
-    device can act on it) and again on the open descriptor, which never blocks and, unless
-    `follow`, refuses a link put in the file's place since the walk."""
+def read_all(handle: BinaryIO, path: str) -> bytes:
+    """The rest of an open file, up to MAX_FILE_BYTES (a larger file is an InputError)."""
+    size = os.fstat(handle.fileno()).st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(path, too_big(size))
+    try:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:  # it grew while being read
+        raise InputError(path, too_big(len(data)))
+    return data
+
+
+def stream_digest(handle: BinaryIO, path: str, chunk: int = 2**20) -> str:
+    """digest() of a whole open file, read a chunk at a time (a web archive may be gigabytes)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    handle.seek(0)
+    try:
+        while block := handle.read(chunk):
+            hasher.update(block)
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    return hasher.hexdigest()
+
+
+def open_regular(path: str, *, follow: bool = False) -> BinaryIO:
+    """The file opened for reading, or InputError with a reason a person can act on. Only a
+    regular file is opened: it is checked before opening (opening a pipe waits for a writer,
+    opening a device can act on it) and again on the open descriptor, which never blocks and,
+    unless `follow`, refuses a link put in the file's place since the walk."""
     try:
         mode = (os.stat if follow else os.lstat)(path).st_mode
         if stat.S_ISLNK(mode):
@@ -335,16 +361,12 @@ def read_file(path: str, *, follow: bool = False) -> bytes:
         if not follow:
             flags |= getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(path, flags)
-        with open(fd, "rb", closefd=True) as handle:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise InputError(path, _not_regular(info.st_mode))
-            if info.st_size > MAX_FILE_BYTES:
-                raise InputError(path, too_big(info.st_size))
-            data = handle.read(MAX_FILE_BYTES + 1)
-            if len(data) > MAX_FILE_BYTES:  # it grew while being read
-                raise InputError(path, too_big(len(data)))
-            return data
+        handle = open(fd, "rb", closefd=True)  # noqa: SIM115 - returned to the caller, who closes it
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            handle.close()
+            raise InputError(path, _not_regular(info.st_mode))
+        return handle
     except IsADirectoryError:
         raise InputError(path, "is a directory") from None
     except PermissionError:

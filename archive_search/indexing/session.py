@@ -14,11 +14,15 @@ from ..errors import InputError
 from ..model import Article, IndexStats
 from ..readers import Problem, parse_bytes, parse_jsonl_lines
 from ..readers.common import short_hash
-from ..schema import document_fields
+from ..readers.webarchive import is_web_archive
+from ..schema import document_fields, url_key
 from ..whoosh_ext.codec import deleted_docs
-from .files import STDIN_PATH, Digests, Files, digest, read_file, stream_lines
+from .captures import ArchiveArticles
+from .files import STDIN_PATH, Digests, Files, digest, open_regular, read_all, stream_digest, stream_lines
 from .progress import Reporter
 
+# The first bytes of a file that tell a web archive from other files.
+_SNIFF_BYTES = 4096
 # Helpers start after this many articles in one commit: a small update is not worth a process.
 HELPERS_AFTER = 1_000
 
@@ -57,6 +61,8 @@ class Session:
         # Hashes of the ids written from stdin in this run (8 bytes' worth an article): a record
         # reusing one is a duplicate within the stream, not an update of an earlier run's.
         self.stream_ids: set[int] = set()
+        # Hashes of the capture keys ("URL digest") of the web-archive articles written in this run.
+        self.run_captures: set[int] = set()
         self._digests: Digests | None = None  # path -> content hash, as indexed before the run
         self.doomed: set[str] = set()  # indexed files to remove at the end of the run (remove_later)
         self._present: Files | None = None  # the files this run's walk found
@@ -205,7 +211,12 @@ class Session:
             self.report(Problem(display, "file name is not valid UTF-8; rename the file to index it"))
             return
         try:
-            data = read_file(path, follow=follow)
+            with open_regular(path, follow=follow) as handle:
+                if is_web_archive(handle.read(_SNIFF_BYTES)):
+                    self._index_archive(handle, path, display, follow)
+                    return
+                handle.seek(0)
+                data = read_all(handle, path)
         except InputError as exc:
             stats.files_failed += 1
             self.report(Problem(display, exc.reason))
@@ -234,20 +245,7 @@ class Session:
             return
         if not articles and stats.errors == errors_before:
             self.report(Problem(display, "no articles found in this file"))
-        old_ids: set[str] = set()
-        moved_ids: dict[int, str] = {}
-        source = self._moved_from(content_hash) if known is None else None
-        if known is not None:
-            old_ids = {doc["id"] for doc in self.stored_for_path(path)}
-            self.writer.delete_by_term("path", path)
-            self.replaced.add(path)
-            stats.files_changed += 1
-        elif source is not None:
-            moved_ids = self._move(source)
-            old_ids = set(moved_ids.values())
-            stats.files_moved += 1
-        else:
-            stats.files_new += 1
+        moved_ids, old_ids, source = self._replacing(path, content_hash, known)
         sig = _filesig(path, content_hash)
         new_ids = set()
         for done, article in enumerate(articles, start=1):
@@ -256,10 +254,78 @@ class Session:
             self._add(article, sig, display)
             new_ids.add(article.id)
             progress.indexing(done, len(articles), self.articles_written)
-        stats.articles_updated += len(new_ids & old_ids) if source is None else 0
-        stats.articles_added += len(new_ids - old_ids)
-        stats.articles_removed += len(old_ids - new_ids)
+        self._count_articles(new_ids, old_ids, moved=source is not None)
         self._maybe_commit()
+
+    def _replacing(
+        self, path: str, content_hash: str, known: str | None
+    ) -> tuple[dict[int, str], set[str], str | None]:
+        """Before a changed, moved or new file's articles are written: the ids its articles
+        keep by position if it was moved, the ids it had, and the path it was moved from."""
+        old_ids: set[str] = set()
+        moved_ids: dict[int, str] = {}
+        source = self._moved_from(content_hash) if known is None else None
+        if known is not None:
+            old_ids = {doc["id"] for doc in self.stored_for_path(path)}
+            self.writer.delete_by_term("path", path)
+            self.replaced.add(path)
+            self.stats.files_changed += 1
+        elif source is not None:
+            moved_ids = self._move(source)
+            old_ids = set(moved_ids.values())
+            self.stats.files_moved += 1
+        else:
+            self.stats.files_new += 1
+        return moved_ids, old_ids, source
+
+    def _count_articles(self, new_ids: set[str], old_ids: set[str], *, moved: bool) -> None:
+        self.stats.articles_updated += 0 if moved else len(new_ids & old_ids)
+        self.stats.articles_added += len(new_ids - old_ids)
+        self.stats.articles_removed += len(old_ids - new_ids)
+
+    def _index_archive(self, handle: BinaryIO, path: str, display: str, follow: bool) -> None:
+        """A web archive (WARC/ARC): read as a stream, twice (indexing/captures.py), its
+        articles written as they come, and all of them in one commit like any file's."""
+        stats = self.stats
+        size = os.fstat(handle.fileno()).st_size
+        content_hash = stream_digest(handle, path)
+        known = self.known_digest(path)
+        if known == content_hash:
+            stats.files_unchanged += 1
+            return
+        self.progress.sized(size)
+        reader = ArchiveArticles(
+            lambda: open_regular(path, follow=follow), path, display, stats, lambda key: self._captured(key, path)
+        )
+        for problem in reader.plan():
+            self.report(_shown(problem, display))
+        moved_ids, old_ids, source = self._replacing(path, content_hash, known)
+        sig = _filesig(path, content_hash)
+        new_ids: set[str] = set()
+        for item in reader.articles():
+            if isinstance(item, Problem):
+                self.report(_shown(item, display))
+                continue
+            item.id = moved_ids.get(item.position, item.id)
+            self._add(item, sig, display)
+            self.run_captures.add(hash(f"{url_key(item.url)} {item.digest}"))
+            new_ids.add(item.id)
+            self.progress.indexing(len(new_ids), max(len(new_ids), 1), self.articles_written)
+        self._count_articles(new_ids, old_ids, moved=source is not None)
+        self._maybe_commit()
+
+    def _captured(self, key: str, path: str) -> bool:
+        """Whether the content with this capture key is an article of another file already:
+        written earlier in this run, or indexed from a file that stays."""
+        if hash(key) in self.run_captures:
+            return True
+        if self.fresh and not self.committed:
+            return False
+        docnum = self.searcher.document_number(capture=key)
+        if docnum is None:
+            return False
+        owner = self.searcher.stored_fields(docnum).get("path")
+        return owner not in (path, None) and owner not in self.doomed and owner not in self.replaced
 
     def index_stream(self, stream: BinaryIO) -> None:
         """JSON Lines on stdin: no file to track, so an article replaces the one an earlier

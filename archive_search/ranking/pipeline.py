@@ -129,3 +129,33 @@ def _candidate_words(stored: StoredFields, candidates: Ranked) -> tuple[dict, di
             cut[docnum] = sum(counts[docnum][0].values()) + sum(counts[docnum][1].values())
     words = {docnum: weighted(title, body) for docnum, (title, body) in counts.items()}
     return counts, words, cut
+
+
+def has_versions(searcher) -> bool:
+    """Whether the index holds web-archive captures, whose URLs can have several versions."""
+    return next(iter(searcher.reader().lexicon("urlkey")), None) is not None
+
+
+def latest_versions(stored: StoredFields, ranked: Ranked) -> Ranked:
+    """One candidate per URL: where several versions of a captured page are candidates, the
+    latest capture among them takes the place (and the score) of the best placed. Articles
+    not from a web archive pass as they are."""
+    out: Ranked = []
+    place: dict[str, int] = {}  # urlkey -> its entry in out
+    for docnum, score in ranked:
+        key = stored[docnum].get("urlkey")
+        if not key:
+            out.append((docnum, score))
+        elif key not in place:
+            place[key] = len(out)
+            out.append((docnum, score))
+        else:
+            kept, kept_score = out[place[key]]
+            if _latest_capture(stored[docnum]) > _latest_capture(stored[kept]):
+                out[place[key]] = (docnum, kept_score)
+    return out
+
+
+def _latest_capture(fields: dict) -> str:
+    """The latest capture time as stored: ISO 8601 in UTC, so text order is time order."""
+    return max(fields.get("captures") or [""])

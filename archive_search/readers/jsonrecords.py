@@ -115,6 +115,7 @@ def _article(
     if paras and not dateline and not isinstance(record.get("dateline"), str):
         dateline, paras[0] = split_dateline(paras[0])
     raw_id = _pick(record, "id")
+    captures = _captures(record)
     return Article(
         id=squash(clean_text(str(raw_id))) if isinstance(raw_id, (str, int)) else "",
         title=title,
@@ -128,7 +129,18 @@ def _article(
         tags=json_tags(_pick(record, "tags")),
         path=path,
         position=position,
+        captured=max(captures) if captures else None,
+        captures=captures,
+        digest=squash(clean_text(record["digest"])) if captures and isinstance(record.get("digest"), str) else "",
     )
+
+
+def _captures(record: dict[str, Any]) -> list:
+    """A web-archive capture's times, as `export` writes them ("captures", or "captured" alone)."""
+    raw = record.get("captures")
+    values = raw if isinstance(raw, list) else [record.get("captured")]
+    moments = [parse_datetime(value) for value in values[:10_000] if isinstance(value, str)]
+    return sorted(m for m in moments if m is not None)
 
 
 def _type_name(value: Any) -> str:

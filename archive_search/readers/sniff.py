@@ -38,9 +38,17 @@ IGNORED_STEMS = frozenset(
 IGNORED_STEM_EXTENSIONS = frozenset(("", ".md", ".txt", ".rst", ".markdown", ".in"))
 
 
+# Web archives, by name: a walk reads these although .gz files are otherwise passed over. A
+# file named or listed on the command line is sniffed by content whatever its name.
+WEB_ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+
+
 def ignored_in_walk(path: str) -> bool:
     """Whether a directory walk skips this file without comment (it is counted as skipped)."""
-    stem, ext = os.path.splitext(os.path.basename(path).lower())
+    name = os.path.basename(path).lower()
+    if name.endswith(WEB_ARCHIVE_SUFFIXES):
+        return False
+    stem, ext = os.path.splitext(name)
     return ext in IGNORED_EXTENSIONS or (stem in IGNORED_STEMS and ext in IGNORED_STEM_EXTENSIONS)
 
 
