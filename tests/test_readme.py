@@ -49,6 +49,7 @@ def test_the_readme_examples_print_what_it_shows(tmp_path):
         pytest.skip("README.md is not beside the tests (not a checkout)")
     clone, home = tmp_path / "archive-search", tmp_path / "home"
     shutil.copytree(DATA, clone / "data")
+    shutil.copytree(ROOT / "examples", clone / "examples")  # the web archive of "Indexing a web archive"
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHIVE_SEARCH", "XDG_", "NO_COLOR"))}
     env.update(HOME=str(home), PATH=f"{_command_dir()}{os.pathsep}{env.get('PATH', '')}", COLUMNS="200")
