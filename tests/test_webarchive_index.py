@@ -332,3 +332,96 @@ def test_capture_times_are_utc(tmp_path):
     index([path], tmp_path / "idx")
     (article,) = listed(tmp_path / "idx")
     assert datetime.fromisoformat(article["captured"]) == datetime(2016, 5, 3, 10, tzinfo=timezone.utc)
+
+
+# -- hostile web archives, through the command ------------------------------------
+
+
+def _run_measured(*args: str) -> tuple[int, str, float, int]:
+    """Run the command in a child of a fresh interpreter: exit status, stderr, seconds, peak RSS in MiB."""
+    code = (
+        "import resource, subprocess, sys, time\n"
+        "start = time.monotonic()\n"
+        "proc = subprocess.run([sys.executable, '-m', 'archive_search', *sys.argv[1:]], capture_output=True, text=True)\n"
+        "took = time.monotonic() - start\n"
+        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024\n"
+        "print(proc.returncode, took, rss)\n"
+        "sys.stderr.write(proc.stderr)\n"
+    )
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300)
+    status, took, rss = proc.stdout.split()
+    return int(status), proc.stderr, float(took), int(rss)
+
+
+def _lying_record(length: int) -> bytes:
+    """A gzipped WARC response record whose Content-Length claims `length` bytes."""
+    block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>short</p></body></html>"
+    head = (
+        "WARC/1.0\r\nWARC-Type: response\r\nWARC-Date: 2016-05-03T10:00:00Z\r\n"
+        "WARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-000000000001>\r\n"
+        f"WARC-Target-URI: http://harbor.example/liar\r\nContent-Type: application/http; msgtype=response\r\n"
+        f"Content-Length: {length}\r\n\r\n"
+    ).encode()
+    return gzip.compress(head + block + b"\r\n\r\n", mtime=0)
+
+
+def test_a_record_claiming_ten_gigabytes_is_one_line_in_bounded_time_and_memory(tmp_path):
+    good = warc([("response", A, "2016-05-03T10:00:00Z", story("Ferry landing weighed", 1))])
+    path = tmp_path / "liar.warc.gz"
+    path.write_bytes(good + _lying_record(10 * 10**9))
+    status, stderr, took, rss = _run_measured("index", str(path), "--index", str(tmp_path / "idx"))
+    assert status == 2 and "Traceback" not in stderr
+    assert len([line for line in stderr.splitlines() if "offset" in line]) == 1, stderr
+    assert took < 60 and rss < 500, (took, rss)
+    assert [a["url"] for a in listed(tmp_path / "idx")] == [A]  # the good record before it is indexed
+
+
+def test_a_page_nested_100000_deep_is_one_line_in_bounded_time_and_memory(tmp_path):
+    deep = "<html><body>" + "<div>" * 100_000 + "text" + "</div>" * 100_000 + "</body></html>"
+    path = tmp_path / "deep.warc.gz"
+    path.write_bytes(
+        warc(
+            [
+                ("response", "http://harbor.example/news/deep", "2016-05-03T10:00:00Z", deep),
+                ("response", A, "2016-05-03T10:01:00Z", story("Ferry landing weighed", 1)),
+            ]
+        )
+    )
+    status, stderr, took, rss = _run_measured("index", str(path), "--index", str(tmp_path / "idx"))
+    lines = [line for line in stderr.splitlines() if "offset" in line]
+    assert status == 2 and len(lines) == 1 and "nested" in lines[0], stderr
+    assert took < 60 and rss < 500, (took, rss)
+    assert [a["url"] for a in listed(tmp_path / "idx")] == [A]
+
+
+def test_export_and_index_from_stdin_keep_capture_times_and_versions(tmp_path):
+    first = story("Ferry landing weighed", 1)
+    second = story("Ferry landing approved", 1, extra="<p>The commission approved the landing by a vote of five to two.</p>")
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(
+        warc(
+            [
+                ("response", A, "2016-05-03T10:00:00Z", first),
+                ("revisit", A, "2016-05-04T10:00:00Z", first),
+                ("response", A, "2016-06-03T10:00:00Z", second),
+            ]
+        )
+    )
+    index([path], tmp_path / "idx")
+    exported = run_cli("export", "--index", str(tmp_path / "idx"))
+    assert exported.exit_code == 0, exported.stderr
+    copied = run_cli("index", "-", "--index", str(tmp_path / "copy"), input=exported.stdout.encode())
+    assert copied.exit_code == 0, copied.stderr
+
+    def captures(idx: Path) -> dict:
+        rows = listed(idx)
+        shown = run_cli("show", *[r["id"] for r in rows], "--format", "json", "--index", str(idx)).stdout
+        return {a["id"]: (a["captures"], a["digest"], a["url"]) for a in json.loads(shown)}
+
+    assert captures(tmp_path / "copy") == captures(tmp_path / "idx")
+    assert len(captures(tmp_path / "idx")) == 2
+    hits = run_cli("search", "ferry", "--format", "jsonl", "--index", str(tmp_path / "copy")).stdout.splitlines()
+    assert [json.loads(h)["title"] for h in hits] == ["Ferry landing approved"]  # the versions survive the copy

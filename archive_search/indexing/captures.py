@@ -1,11 +1,12 @@
 """Web archives (WARC and ARC files) as articles: which captures are articles, and when each
 content was captured.
 
-A web archive is read twice, record by record (readers/webarchive.py streams it): the
-first pass notes only the HTML captures, their URL, payload digest and time, so that each
+A web archive is read as a stream, record by record (readers/webarchive.py): this first
+pass notes only the HTML captures, their URL, payload digest, time and offset, so that each
 content of a URL becomes one article carrying every time it was captured (responses and
-revisits alike, wherever they are in the file); the second extracts the article from each
-content's first response. Memory holds that list of captures, never the file's payloads.
+revisits alike, wherever they are in the file); then the first response of each content is
+read again, alone, at its offset, and its article extracted. Memory holds that list of
+captures, never the file's payloads.
 
 A capture is an article unless the documented rule (README, "Indexing a web archive")
 says it is a page of another kind: a site's home page, a page whose declared type is a
@@ -26,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 from ..model import Article, IndexStats
 from ..readers import html
 from ..readers.common import Problem, decode, short_hash
-from ..readers.webarchive import ArchiveCounts, Capture, read_captures
+from ..readers.webarchive import ArchiveCounts, Capture, read_capture_at, read_captures
 from ..schema import url_key
 
 # Fewer words than this in what the HTML reader keeps of a page: a front, a listing, a form
@@ -111,18 +112,20 @@ class ArchiveArticles:
         return problems
 
     def articles(self) -> Iterator[Article | Problem]:
-        """The second pass: the article of each content's first response, in file order."""
+        """The article of each content's first response, read again at its offset, in file order."""
         contents = self.contents
         firsts = {content.first: content for content in contents.values() if content.first >= 0}
         self.stats.repeats += sum(len(c.captures) for c in contents.values()) - len(firsts)
         position = 0
         with self.reopen() as handle:
-            for item in read_captures(handle, self.display):
-                if isinstance(item, Problem) or item.offset not in firsts:
-                    continue  # problems were reported by the first pass
-                content = firsts.pop(item.offset)
+            for offset in sorted(firsts):
+                content = firsts[offset]
                 if self.repeated(f"{url_key(content.url)} {content.digest}"):
                     self.stats.repeats += 1
+                    continue
+                item = read_capture_at(handle, self.display, offset)
+                if not isinstance(item, Capture):  # the file changed since the first pass
+                    yield item or Problem(self.display, f"record at offset {offset}: changed while it was read")
                     continue
                 page = self._article(item, content)
                 if page is None:

@@ -154,6 +154,23 @@ def read_captures(handle: BinaryIO, path: str, counts: ArchiveCounts | None = No
     return _captures(source, path, counts if counts is not None else ArchiveCounts(), fmt, gzipped)
 
 
+def read_capture_at(handle: BinaryIO, path: str, offset: int) -> Capture | Problem | None:
+    """The capture whose record starts at `offset` (as read_captures gave it), read alone: a
+    second reading of one page costs that record, not the file up to it. `handle` must seek."""
+    handle.seek(0)
+    source = _Source(handle)
+    head = source.read(_HEAD)
+    fmt = _archive_format(head) if head else None
+    if fmt is None:
+        raise InputError(path, "not a WARC or ARC file any more (it changed while it was read)")
+    items = _run(source, path, ArchiveCounts(), offset, fmt, head.startswith(_GZIP_MAGIC))
+    try:
+        item = next(items, None)
+    finally:
+        items.close()
+    return item if isinstance(item, Problem) or (item is not None and item.offset == offset) else None
+
+
 def _captures(
     source: _Source, path: str, counts: ArchiveCounts, fmt: str, gzipped: bool
 ) -> Iterator[Capture | Problem]:
