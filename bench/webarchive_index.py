@@ -154,7 +154,9 @@ def acceptance() -> str:
     if not warcs or not (folder / "expected.jsonl").exists():
         raise BenchError(f"no WARC and expected.jsonl in {folder}: the acceptance run needs ../shared")
     lines = (folder / "expected.jsonl").read_text(encoding="utf-8").splitlines()
-    expected = {json.loads(line)["warc_target_uri"] for line in lines if line.strip()}
+    records = [json.loads(line) for line in lines if line.strip()]
+    # The listing names every record; the articles are its pages' responses (not the revisit, not the 404).
+    expected = {r["warc_target_uri"] for r in records if r.get("record") == "response" and r.get("id")}
     with tempfile.TemporaryDirectory() as tmp:
         _, _, summary = run(warcs[0], Path(tmp) / "idx", check=False)
         listed = subprocess.run(

@@ -424,7 +424,7 @@ def test_real_pages_are_far_from_the_depth_limit():
         data = gzip.decompress(data) if page.suffix == ".gz" else data
         depth, rebuilt, _ = tree_shape(data.decode("utf-8", "replace"))
         assert depth < MAX_HTML_DEPTH // 20 and rebuilt < 100, (page.name, depth, rebuilt)
-        assert articles(data, str(page).removesuffix(".gz")), page.name
+    # That each of them reads as an article: tests/test_html_extraction.py, over the same pages.
 
 
 _TAGS = (

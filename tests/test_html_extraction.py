@@ -10,6 +10,7 @@ import gzip
 import json
 from datetime import date
 
+import pytest
 from conftest import SHARED, need_shared
 from test_startup import imported_modules
 
@@ -228,6 +229,7 @@ def _same_day(truth: dict, day: date | None) -> bool:
     return day is not None and day.isoformat() in {truth["published"], *truth["published_also"]}
 
 
+@pytest.mark.soak  # some 10 s: run by .ci/run with the soak tests
 def test_the_development_pages_read_at_least_as_well_as_trafilatura():
     need_shared(EXTRACTION / "expected.jsonl")
     import trafilatura

@@ -277,6 +277,7 @@ def _strip_port(url: str) -> str:
     return url
 
 
+@pytest.mark.soak  # some 8 s over the 13 files: run by .ci/run with the soak tests
 @pytest.mark.parametrize(
     "name",
     [entry["file"] for entry in json.loads((WEBARCHIVE / "summary.json").read_text())]
@@ -303,6 +304,7 @@ def test_every_real_web_archive_indexes_and_agrees_with_its_listing(tmp_path, na
         )
 
 
+@pytest.mark.soak  # some 5 s: run by .ci/run with the soak tests
 def test_the_recrawl_of_data_gov_uk_adds_no_article_for_its_revisits(tmp_path):
     entries = {e["file"]: e for e in _summary()}
     first, second = sorted(name for name in entries if name.startswith("BL-"))
@@ -399,7 +401,9 @@ def test_a_page_nested_100000_deep_is_one_line_in_bounded_time_and_memory(tmp_pa
 
 def test_export_and_index_from_stdin_keep_capture_times_and_versions(tmp_path):
     first = story("Ferry landing weighed", 1)
-    second = story("Ferry landing approved", 1, extra="<p>The commission approved the landing by a vote of five to two.</p>")
+    second = story(
+        "Ferry landing approved", 1, extra="<p>The commission approved the landing by a vote of five to two.</p>"
+    )
     path = tmp_path / "crawl.warc.gz"
     path.write_bytes(
         warc(
