@@ -62,7 +62,7 @@ CORRECTION = (
 
 def article_page(story: tuple, extra: list[str] | None = None) -> bytes:
     """A story page as the site served it: JSON-LD metadata, a byline, the body in <article>."""
-    path, title, author, published, paras = story
+    _, title, author, published, paras = story
     body = "".join(f"<p>{p}</p>" for p in [*paras, *(extra or [])])
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
