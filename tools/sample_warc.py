@@ -55,9 +55,7 @@ MURAL = (
         "The building's owner said he had turned down two offers to paint over the wall with advertising.",
     ],
 )
-CORRECTION = (
-    "Correction: an earlier version of this story misstated the year the mural was painted. It was 1994."
-)
+CORRECTION = "Correction: an earlier version of this story misstated the year the mural was painted. It was 1994."
 
 
 def article_page(story: tuple, extra: list[str] | None = None) -> bytes:
