@@ -275,6 +275,12 @@ def build_schema() -> Schema:
         # Web-archive captures: the URL, the key its versions share; "URL digest", the key of
         # one content of it; the latest capture time (indexed as UTC), every capture time as
         # stored ISO 8601 text, and the payload digest.
+        # Facets (search --facet, timeline --split): each value whole, its case kept, so that
+        # counts over every match come from the index's terms, not from stored fields.
+        facet_author=KEYWORD(commas=True),
+        facet_dateline=KEYWORD(commas=True),
+        facet_source=KEYWORD(commas=True),
+        facet_tag=KEYWORD(commas=True),
         urlkey=ID(stored=True),
         capture=ID(),
         captured=DATETIME(),
@@ -317,6 +323,10 @@ def document_fields(article: Article, filesig: str | None) -> dict:
         "position": article.position,
         "published_at": article.published.isoformat() if published else None,
         "updated_at": updated.isoformat() if updated else None,
+        "facet_author": _facet_values(article.authors),
+        "facet_dateline": _facet_values([article.dateline]),
+        "facet_source": _facet_values([article.source]),
+        "facet_tag": _facet_values(article.tags),
     }
     if published is not None:
         doc["published"] = published
@@ -325,6 +335,20 @@ def document_fields(article: Article, filesig: str | None) -> dict:
     if filesig:
         doc["filesig"] = filesig
     return doc
+
+
+# The facets there are, and the field each one's values are indexed in.
+FACET_FIELDS = {
+    "author": "facet_author",
+    "dateline": "facet_dateline",
+    "source": "facet_source",
+    "tag": "facet_tag",
+}
+
+
+def _facet_values(values: list[str]) -> str:
+    """A facet field's value: the non-empty values, commas (its separator) made spaces."""
+    return ",".join(v.replace(",", " ").strip() for v in values if v.strip())
 
 
 def url_key(url: str) -> str:
