@@ -760,3 +760,9 @@ def _run(argv: list[str] | None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else ExitStatus.ERROR)
     return ExitStatus.OK
+
+
+from . import (
+    cli_kwic,  # noqa: F401  (registers the command)
+    cli_timeline,  # noqa: F401  (registers the command)
+)

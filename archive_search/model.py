@@ -310,3 +310,156 @@ class Progress:
     # estimate, exact at its end; standard input has no size and counts for none.
     bytes_done: int = 0
     bytes_total: int = 0
+
+
+# -- timeline --
+
+from datetime import date  # noqa: E402  (here, so that the block is the timeline's alone)
+
+
+@dataclass
+class Period:
+    """One period of a timeline: the matches published in it, and all the articles the
+    filters let through in it (`total`)."""
+
+    period: str  # "2017", "2017-08", "2017-W33", "2017-08-16"
+    start: date  # its first day, in the articles' own calendar
+    count: int = 0
+    total: int = 0
+
+    @property
+    def ratio(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "period": self.period,
+            "start": self.start.isoformat(),
+            "count": self.count,
+            "total": self.total,
+            "ratio": round(self.ratio, 6),
+        }
+
+
+@dataclass
+class Undated:
+    """The matches, and the articles the filters let through, that have no publication date."""
+
+    count: int = 0
+    total: int = 0
+
+    def to_dict(self) -> dict:
+        return {"count": self.count, "total": self.total}
+
+
+# What a timeline series holds: the articles with one value of the split field, those whose
+# values are all outside the top ones, and those without a value.
+SERIES_KINDS = ("value", "other", "none")
+
+
+@dataclass
+class Series:
+    """One value's timeline within `timeline --split`: its periods line up with the timeline's."""
+
+    value: str | None  # None for the "other" and "none" series
+    kind: str  # one of SERIES_KINDS
+    periods: list[Period]
+    undated: Undated
+
+    @property
+    def label(self) -> str:
+        return self.value if self.value is not None else f"({self.kind})"
+
+    @property
+    def count(self) -> int:
+        return sum(p.count for p in self.periods) + self.undated.count
+
+    def to_dict(self) -> dict:
+        return {
+            "series": self.label,
+            "kind": self.kind,
+            "count": self.count,
+            "periods": [p.to_dict() for p in self.periods],
+            "undated": self.undated.to_dict(),
+        }
+
+
+@dataclass
+class Timeline:
+    """What `timeline` shows: the matches per period, zero-filled over the range."""
+
+    query: str
+    by: str  # one of timeline.BY
+    periods: list[Period]
+    undated: Undated
+    split: str | None = None  # one of timeline.SPLITS
+    series: list[Series] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # told to the user on stderr
+
+    @property
+    def count(self) -> int:
+        """Every match, dated or not."""
+        return sum(p.count for p in self.periods) + self.undated.count
+
+    def to_dict(self) -> dict:
+        """The public JSON form (`timeline --format json`)."""
+        data = {
+            "query": self.query,
+            "by": self.by,
+            "count": self.count,
+            "periods": [p.to_dict() for p in self.periods],
+            "undated": self.undated.to_dict(),
+        }
+        if self.split is not None:
+            data["split"] = self.split
+            data["series"] = [s.to_dict() for s in self.series]
+        return data
+
+
+# -- kwic --
+
+# The fields of a concordance line, in their order in every format (json, jsonl, tsv, csv).
+KWIC_FIELDS = ("id", "offset", "left", "match", "right", "published", "title")
+
+
+@dataclass
+class KwicLine:
+    """One occurrence of a query's words in an article's body, with its context.
+
+    `offset` is the match's first character in the stored body (`show --format json`):
+    body[offset:offset + len(match)] == match. `left` and `right` are the `width`
+    characters either side, white space runs shown as one space."""
+
+    id: str
+    offset: int
+    left: str
+    match: str
+    right: str
+    published: datetime | None
+    title: str
+    rank: int = 0  # the article's place in the order it was read in (search's rank, or date)
+
+    def to_dict(self) -> dict:
+        """The public JSON form, keys in KWIC_FIELDS order."""
+        return {
+            "id": self.id,
+            "offset": self.offset,
+            "left": self.left,
+            "match": self.match,
+            "right": self.right,
+            "published": _iso(self.published),
+            "title": self.title,
+        }
+
+
+@dataclass
+class KwicResult:
+    """A page of a query's concordance, and how it was made."""
+
+    lines: list[KwicLine]
+    articles_scanned: int  # matching articles whose bodies were read
+    more: bool  # lines may follow this page (a greater --offset, or --scan, shows them)
+    notes: list[str] = field(default_factory=list)
+    sort: str = "article"
+    width: int = 30
+    offset: int = 0  # the first line's place in the concordance

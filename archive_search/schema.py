@@ -267,6 +267,9 @@ def build_schema() -> Schema:
         # Whoosh wants naive datetimes: indexed as UTC for ranges and sorting,
         # stored as ISO 8601 text with the article's own UTC offset for display.
         published=DATETIME(sortable=True),
+        # The same moment as the wall-clock time of the article's own zone: the local day
+        # (and week, month, year) it falls in, for timelines, without a stored field read.
+        published_local=DATETIME(sortable=True),
         published_at=STORED(),
         updated_at=STORED(),
         # "path\0content-hash" for every indexed file: the incremental indexer's
@@ -330,6 +333,7 @@ def document_fields(article: Article, filesig: str | None) -> dict:
     }
     if published is not None:
         doc["published"] = published
+        doc["published_local"] = article.published.replace(tzinfo=None)
     if article.captures:
         doc.update(_capture_fields(article))
     if filesig:
