@@ -762,7 +762,5 @@ def _run(argv: list[str] | None) -> int:
     return ExitStatus.OK
 
 
-from . import (
-    cli_kwic,  # noqa: F401  (registers the command)
-    cli_timeline,  # noqa: F401  (registers the command)
-)
+# The commands of the research views, each in its module (registered on import).
+from . import cli_kwic, cli_timeline  # noqa: E402,F401
