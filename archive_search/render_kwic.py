@@ -100,7 +100,7 @@ def kwic_rich(result: KwicResult, out: IO[str], color: Styling | bool, width: in
     from rich.text import Text
 
     console = _console(out, color, width)
-    for left, match, right, ident, offset in _columns(result, _fitted(result, width)):
+    for left, match, right, ident, offset in _columns(result, _fitted(result, width or console.width)):
         line = Text(left)
         line.append(match, style="bold yellow")
         line.append(right)
