@@ -763,4 +763,4 @@ def _run(argv: list[str] | None) -> int:
 
 
 # The commands of the research views, each in its module (registered on import).
-from . import cli_kwic, cli_timeline  # noqa: E402,F401
+from . import cli_kwic, cli_terms, cli_timeline  # noqa: E402,F401

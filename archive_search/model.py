@@ -463,3 +463,62 @@ class KwicResult:
     sort: str = "article"
     width: int = 30
     offset: int = 0  # the first line's place in the concordance
+
+
+# -- terms --
+
+# G² above this is significant at p < 0.001 (chi-squared, one degree of freedom).
+CRITICAL_G2 = 10.83
+
+
+@dataclass
+class Term:
+    """A word or two-word phrase over-represented in a query's articles (`terms`)."""
+
+    term: str  # as people write it: the most frequent form among the articles read
+    stem: str  # as the index holds it (a phrase: its two stems, a space between)
+    kind: str  # "word" or "phrase"
+    foreground: int  # articles read that contain it
+    background: int  # articles of the whole archive that contain it
+    score: float  # log-likelihood G² of foreground against the rest of the archive
+    significant: bool  # p < 0.001: G² above the chi-squared critical value for one degree of freedom
+
+    def to_dict(self) -> dict:
+        return {
+            "term": self.term,
+            "stem": self.stem,
+            "kind": self.kind,
+            "foreground": self.foreground,
+            "background": self.background,
+            "score": round(self.score, 4),
+            "significant": self.significant,
+        }
+
+
+# The keys of a Term's JSON form, in order: the columns of tsv and csv.
+TERM_FIELDS = ("term", "stem", "kind", "foreground", "background", "score", "significant")
+
+
+@dataclass
+class TermsResult:
+    """The significant terms of a query's articles, and what they were measured on."""
+
+    query: str
+    matched: int  # articles the query matched
+    sampled: int  # the best-ranked of them whose text was read: the foreground
+    background: int  # articles in the archive
+    min_count: int  # the fewest articles read a term had to be in
+    terms: list[Term] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # the query's own words, not listed
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.query,
+            "matched": self.matched,
+            "sampled": self.sampled,
+            "background": self.background,
+            "min_count": self.min_count,
+            "left_out": list(self.left_out),
+            "terms": [t.to_dict() for t in self.terms],
+        }

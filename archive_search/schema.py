@@ -101,6 +101,7 @@ class TitledTokenizer(RegexTokenizer):
 # RegexTokenizer's default expression (its group made non-capturing, so findall gives the
 # words), used by the fast indexing path below.
 _WORDS = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
+WORDS = _WORDS  # the words of a text, as the index splits it (terms.py shows them as written)
 _stemmers: dict[str, object] = {}
 # word as written -> stem. News text repeats its words, so most words are folded and stemmed
 # once per process; the bound keeps a million-article run's memory flat.

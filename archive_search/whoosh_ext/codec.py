@@ -157,3 +157,43 @@ def numeric_column(reader, fieldname: str) -> Sequence[int]:
         values.extend([col._default] * (count - len(values)))
         return values
     return [col[d] for d in range(count)]
+
+
+_COUNT_BYTES = 4  # the count before a posting's pickled positions (whoosh.system's _INT_SIZE)
+
+
+def body_positions(reader, stem: str, within: dict[int, bytes] | None = None) -> dict[int, bytes]:
+    """{docnum: encoded positions} of a stem in the body field of one segment; given `within`
+    (another stem's), only of the articles there, and only the posting blocks that may hold
+    one read.
+
+    Read a posting block at a time from Whoosh's matcher (whoosh_ext/codec.py says why its
+    posting-at-a-time calls are not)."""
+    matcher = reader._terms.matcher("body", stem.encode("utf-8"), reader.schema["body"].format)
+    out: dict[int, bytes] = {}
+    wanted = sorted(within) if within is not None else None
+    previous_last = -1
+    while matcher.is_active():
+        last = matcher.block_max_id()
+        if wanted is not None:
+            i = bisect_right(wanted, previous_last)
+            if i == len(wanted):
+                break
+            if wanted[i] > last:
+                previous_last = last
+                matcher._next_block()
+                continue
+        matcher._read_ids()
+        matcher._read_values()
+        block = dict(zip(matcher._ids, matcher._values, strict=True))
+        out.update(block if within is None else {d: block[d] for d in block.keys() & within})
+        previous_last = last
+        matcher._next_block()
+    return out
+
+
+def decode_positions(value: bytes) -> list[int]:
+    """Positions as the Positions format encodes them (IndexedText.encode): a count, then the
+    pickled gaps, Whoosh's trailing stop opcode maybe dropped."""
+    gaps = pickle.loads(value[_COUNT_BYTES:] if value.endswith(b".") else value[_COUNT_BYTES:] + b".")
+    return list(accumulate(gaps))
