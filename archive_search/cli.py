@@ -440,6 +440,19 @@ def search(
     ),
     no_pager: bool = NoPagerOption,
     fields: Optional[str] = FieldsOption,
+    facet: Optional[List[str]] = typer.Option(
+        None,
+        "--facet",
+        metavar="NAME",
+        help="Also count all the matches by author, dateline, source, tag, year or month; repeatable.",
+    ),
+    facet_top: int = typer.Option(10, "--facet-top", min=0, help="With --facet: the most frequent values shown."),
+    facets_only: bool = typer.Option(
+        False, "--facets-only", help="With --facet: print only the counts (json, jsonl, tsv, csv or a table)."
+    ),
+    cite: bool = typer.Option(
+        False, "--cite", help="Add a citation of the result (json, rich, plain), for: archive-search verify FILE."
+    ),
 ) -> None:
     """Search the archive: best articles first, with the matching passages.
 
@@ -462,6 +475,12 @@ def search(
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
     resolved = term.resolve(fmt, color)
     order = sort.value if sort else None
+    if facet or facets_only or cite:
+        from .cli_facets import Extras, run_search_extras
+
+        extras = Extras(facet or [], facet_top, facets_only, cite, count, not no_pager, fields)
+        status = run_search_extras(archive, query, filters, term, resolved, color, order, limit, offset, extras)
+        raise typer.Exit(status)
     if count:
         result = archive.search(query, filters, sort=order, limit=0, snippets=False)
         print_notes(result)
@@ -763,4 +782,4 @@ def _run(argv: list[str] | None) -> int:
 
 
 # The commands of the research views, each in its module (registered on import).
-from . import cli_kwic, cli_terms, cli_timeline  # noqa: E402,F401
+from . import cli_kwic, cli_terms, cli_timeline, cli_verify  # noqa: E402,F401

@@ -190,6 +190,8 @@ class SearchResult:
     notes: list[str] = field(default_factory=list)
     suggestion: str | None = None  # "did you mean" text when nothing matched
     matched: bool | None = None  # did anything match (also known when not counted)
+    facets: dict[str, FacetCounts] | None = None  # search --facet: counts over every match
+    citation: Citation | None = None  # search --cite
 
     def __post_init__(self) -> None:
         if self.matched is None:
@@ -521,4 +523,127 @@ class TermsResult:
             "min_count": self.min_count,
             "left_out": list(self.left_out),
             "terms": [t.to_dict() for t in self.terms],
+        }
+
+
+# -- facets and citations --
+
+
+@dataclass
+class FacetCounts:
+    """One facet's counts over every match of a query: the `top` most frequent values, the
+    matches with values but none of those (`other`), and the matches without one (`none`).
+
+    A single-valued facet (dateline, source, year, month) adds up to `total`; an article with
+    several authors or tags counts under each value shown."""
+
+    facet: str
+    values: list[tuple[str, int]]
+    other: int
+    none: int
+    total: int  # the matches counted
+    distinct: int  # values among the matches, shown or not
+
+    def rows(self) -> list[tuple[str | None, int, str]]:
+        """(value, count, kind) rows, kind "value", "other" or "none"; rests of 0 left out."""
+        rows: list[tuple[str | None, int, str]] = [(value, n, "value") for value, n in self.values]
+        rows += [(None, n, kind) for kind, n in (("other", self.other), ("none", self.none)) if n]
+        return rows
+
+    def to_dict(self) -> list[dict]:
+        """The public JSON form: [{"value", "count"}...], the rests with value null and "rest"."""
+        return [
+            {"value": value, "count": n} if kind == "value" else {"value": None, "count": n, "rest": kind}
+            for value, n, kind in self.rows()
+        ]
+
+
+@dataclass
+class Citation:
+    """What identifies a result: the index it came from, the program, the query and options,
+    and the result itself; `archive-search verify` re-runs it and compares."""
+
+    command: str  # "search", "timeline", "kwic", "terms"
+    query: str  # the query text as given
+    parsed: str  # the query as parsed (filters folded in): what was searched for
+    options: dict  # every option that changes the result
+    version: str  # archive-search's
+    created: str  # UTC, ISO 8601
+    fingerprint: str  # the index's articles (ids and their files' content hashes), and `version`
+    articles: int  # in the index
+    sketch: str  # the articles, as an invertible table verify subtracts from its own (citation.py)
+    results: str  # hash of the result: its ordered ids, or its canonical JSON
+    count: int  # items in the result
+    ids: list[str] | None = None  # the result's ids, in order (None for a view without ids)
+
+    def to_dict(self) -> dict:
+        """The public JSON form (the "citation" object of a --cite run)."""
+        return {
+            "citation": CITATION_FORMAT,
+            "command": self.command,
+            "query": self.query,
+            "parsed": self.parsed,
+            "options": self.options,
+            "version": self.version,
+            "created": self.created,
+            "index": {"fingerprint": self.fingerprint, "articles": self.articles, "sketch": self.sketch},
+            "results": self.results,
+            "count": self.count,
+            "ids": self.ids,
+        }
+
+
+# The "citation" key of a citation's JSON form: what verify recognises and reads.
+CITATION_FORMAT = "archive-search/1"
+
+
+@dataclass
+class Verification:
+    """What `verify` found: whether the same index and program give the same result, and
+    what changed if not. Counts of articles are None when the differences were too many to
+    tell apart (the index then differs; `then` and `now` still say how many it held)."""
+
+    command: str
+    index_same: bool
+    version_same: bool
+    results_same: bool
+    cited_version: str
+    version: str
+    then: int  # articles in the cited index
+    now: int  # articles in the index now
+    added: int | None = 0
+    removed: int | None = 0
+    changed: int | None = 0
+    added_ids: list[str] = field(default_factory=list)  # those that could be named
+    removed_ids: list[str] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)  # result ids now that were not cited
+    gone: list[str] = field(default_factory=list)  # cited result ids no longer in the result
+    reordered: bool = False  # the same ids in another order
+
+    @property
+    def same(self) -> bool:
+        return self.index_same and self.version_same and self.results_same
+
+    def to_dict(self) -> dict:
+        """The public JSON form (`verify --format json`)."""
+        return {
+            "same": self.same,
+            "command": self.command,
+            "index_same": self.index_same,
+            "version_same": self.version_same,
+            "results_same": self.results_same,
+            "cited_version": self.cited_version,
+            "version": self.version,
+            "articles_then": self.then,
+            "articles_now": self.now,
+            "added": self.added,
+            "removed": self.removed,
+            "changed": self.changed,
+            "added_ids": self.added_ids,
+            "removed_ids": self.removed_ids,
+            "changed_ids": self.changed_ids,
+            "results_new": self.new,
+            "results_gone": self.gone,
+            "reordered": self.reordered,
         }

@@ -444,7 +444,12 @@ def render_hits(
         OutputFormat.plain: lambda: hits_plain(hits, out),
         OutputFormat.rich: lambda: hits_rich(hits, out, color, result.total, width),
     }
-    renderers[fmt]()
+    if result.facets is None and result.citation is None:
+        renderers[fmt]()
+        return
+    from .render_facets import render_with_extras
+
+    render_with_extras(result, fmt, out, renderers[fmt], keys, color=color, width=width)
 
 
 # -- listed and exported articles ------------------------------------------------

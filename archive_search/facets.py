@@ -1,0 +1,160 @@
+"""Facet counts: how the matches of a query spread over authors, datelines, sources, tags,
+years and months, counted over every match from the index's terms and date column.
+
+The named facets come from the facet_* fields (schema.FACET_FIELDS), which hold each value
+whole with its case: each value's postings, intersected with the matches, give its count
+without reading an article's stored fields. Years and months come from the `published`
+column (UTC), and are those of the article's own calendar, as --since and --until read
+dates (daterange.py): only an article dated within a day of a period's end can fall in
+another period by its own clock, and only its stored date is read to tell.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from whoosh import query as wq
+from whoosh.util.times import long_to_datetime
+
+from .daterange import WIDEST_OFFSET
+from .errors import QueryError
+from .model import FacetCounts
+from .query import Filters, ParsedQuery
+from .schema import FACET_FIELDS, stored_datetime
+from .store import survive_switches
+from .whoosh_ext.codec import posting_blocks
+
+DATE_FACETS = ("year", "month")
+FACETS = (*FACET_FIELDS, *DATE_FACETS)
+
+
+def check_facets(facets: Sequence[str]) -> list[str]:
+    """The facets asked for, each once, in their order; QueryError for an unknown one."""
+    unknown = [name for name in facets if name not in FACETS]
+    if unknown:
+        raise QueryError(f"unknown facet {unknown[0]!r}; use one of: {', '.join(FACETS)}")
+    return list(dict.fromkeys(facets))
+
+
+def facet_counts(
+    archive,
+    query: ParsedQuery | str,
+    filters: Filters | None = None,
+    facets: Sequence[str] = (),
+    top: int = 10,
+) -> dict[str, FacetCounts]:
+    """{facet: its counts} over every article the query (text, or as archive.parse gives it)
+    and the filters match, the `top` most frequent values of each shown."""
+    names = check_facets(facets)
+    if top < 0:
+        raise QueryError("--facet-top must be zero or more")
+    parsed = query if isinstance(query, ParsedQuery) else archive.parse(query, filters)
+    if parsed.query is wq.NullQuery and isinstance(query, str) and not query.strip():
+        raise QueryError("empty query: give some words to search for, or a filter such as --author")
+    return survive_switches(lambda: _count(archive, parsed.query, names, top), archive._reopen_if_switched)
+
+
+def _count(archive, q: wq.Query, names: list[str], top: int) -> dict[str, FacetCounts]:
+    per_facet = {name: _Tally() for name in names}
+    with archive._searcher() as searcher:
+        for subsearcher, offset in searcher.leaf_searchers():
+            matched = set() if q is wq.NullQuery else set(q.docs(subsearcher))
+            reader = subsearcher.reader()
+            for name, tally in per_facet.items():
+                tally.total += len(matched)
+                if name in DATE_FACETS:
+                    tally.add_singles(_periods(subsearcher, matched, name))
+                else:
+                    tally.add_terms(_terms(reader, FACET_FIELDS[name], matched), offset)
+    return {name: tally.counts(name, top) for name, tally in per_facet.items()}
+
+
+def _terms(reader, fieldname: str, matched: set[int]) -> Iterable[tuple[str, list[int]]]:
+    """(value, the matched articles holding it) for each of the field's values in a segment.
+
+    Each term's postings are read whole from the postings file, skipping the blocks that
+    hold no match, rather than through a matcher opened per term (most of the time for
+    the thousands of datelines of a wire archive)."""
+    if not matched:
+        return
+    wanted = sorted(matched)
+    for term, terminfo in reader.iter_field(fieldname):
+        docs = [d for ids, _ in posting_blocks(reader, terminfo, wanted) for d in ids if d in matched]
+        if docs:
+            yield (term.decode("utf-8") if isinstance(term, bytes) else term), docs
+
+
+def _periods(subsearcher, matched: set[int], facet: str) -> Iterable[str | None]:
+    """The year ("2017") or month ("2017-08") of each matched article; None when undated."""
+    reader = subsearcher.reader()
+    if not matched:
+        return
+    if not reader.has_column("published"):
+        yield from (None for _ in matched)
+        return
+    column = reader.column_reader("published", translate=False)
+    missing = subsearcher.schema["published"].default
+    for docnum in matched:
+        value = column[docnum]
+        if value == missing or value is None:
+            yield None
+            continue
+        moment = long_to_datetime(value)
+        if _near_an_end(moment, facet):
+            # Its own clock may put it in the next or the previous period.
+            moment = stored_datetime(reader.stored_fields(docnum).get("published_at")) or moment
+        yield _period(moment, facet)
+
+
+def _period(moment: datetime, facet: str) -> str:
+    return f"{moment.year:04d}" if facet == "year" else f"{moment.year:04d}-{moment.month:02d}"
+
+
+def _near_an_end(moment: datetime, facet: str) -> bool:
+    """Whether a UTC time is within the widest UTC offset of its period's start or end."""
+    try:
+        return _period(moment - WIDEST_OFFSET, facet) != _period(moment + WIDEST_OFFSET, facet)
+    except OverflowError:
+        return True
+
+
+class _Tally:
+    """One facet's counts as the segments are read."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.counts_by_value: Counter[str] = Counter()
+        self.docs: dict[str, list[int]] = {}  # value -> matched articles (global numbers), multi-valued facets
+        self.valued: set[int] = set()  # matched articles with a value, multi-valued facets
+        self.undated = 0  # matched articles without a value, single-valued facets
+        self.single = False
+
+    def add_terms(self, terms: Iterable[tuple[str, list[int]]], offset: int) -> None:
+        for value, docs in terms:
+            numbers = [offset + docnum for docnum in docs]
+            self.counts_by_value[value] += len(numbers)
+            self.docs.setdefault(value, []).extend(numbers)
+            self.valued.update(numbers)
+
+    def add_singles(self, values: Iterable[str | None]) -> None:
+        self.single = True
+        for value in values:
+            if value is None:
+                self.undated += 1
+            else:
+                self.counts_by_value[value] += 1
+
+    def counts(self, name: str, top: int) -> FacetCounts:
+        # Most frequent first; equal counts in the values' order, so output is stable.
+        ranked = sorted(self.counts_by_value.items(), key=lambda item: (-item[1], item[0]))
+        shown = ranked[:top]
+        if self.single:
+            none = self.undated
+            other = self.total - none - sum(n for _, n in shown)
+        else:
+            none = self.total - len(self.valued)
+            covered = {docnum for value, _ in shown for docnum in self.docs[value]}
+            other = len(self.valued) - len(covered)
+        return FacetCounts(name, shown, other, none, self.total, len(ranked))
