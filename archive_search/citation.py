@@ -330,6 +330,53 @@ def search_ids(archive, cited: dict) -> list[str]:
 register_rerun("search", search_ids)
 
 
+def _filters(cited: dict):
+    from .query import Filters
+
+    return Filters(**(cited.get("options") or {}).get("filters", {}))
+
+
+def _timeline_result(archive, cited: dict) -> Any:
+    from .timeline import timeline
+
+    options = cited.get("options") or {}
+    found = timeline(
+        archive,
+        cited.get("query", ""),
+        _filters(cited),
+        by=options.get("by"),
+        split=options.get("split"),
+        top=options.get("top", 5),
+    )
+    return found.to_dict()
+
+
+def _kwic_result(archive, cited: dict) -> Any:
+    from .kwic import kwic
+
+    options = cited.get("options") or {}
+    keys = ("width", "sort", "limit", "offset", "scan")
+    found = kwic(archive, cited.get("query", ""), _filters(cited), **{k: options[k] for k in keys if k in options})
+    return [line.to_dict() for line in found.lines]
+
+
+def _terms_result(archive, cited: dict) -> Any:
+    from .terms import significant_terms
+
+    options = cited.get("options") or {}
+    keys = ("top", "sample", "min_count")
+    found = significant_terms(
+        archive, cited.get("query", ""), _filters(cited), **{k: options[k] for k in keys if k in options}
+    )
+    return found.to_dict()
+
+
+# The research views' results as their --cite gave them: their JSON form, computed again.
+register_rerun("timeline", _timeline_result)
+register_rerun("kwic", _kwic_result)
+register_rerun("terms", _terms_result)
+
+
 def read_citation(text: str, source: str = "the input") -> dict:
     """The citation in a --cite run's JSON output, or a citation object alone."""
     hint = "give the json output of a --cite run, e.g. archive-search search WORDS --cite --format json > cited.json"

@@ -27,6 +27,7 @@ from .cli import (
     print_notes,
     reads_only,
 )
+from .cli_cite import CiteOption, check_cite, view_citation, write_cited_json, write_footer
 from .render import ColorMode, OutputFormat, check_format
 from .status import ExitStatus
 
@@ -87,6 +88,7 @@ def kwic(
     color: ColorMode = ColorOption,
     no_pager: bool = NoPagerOption,
     fields: str | None = FieldsOption,
+    cite: bool = CiteOption,
 ) -> None:
     """Keyword in context: each occurrence of the query's words in the matching articles' bodies, aligned.
 
@@ -121,8 +123,19 @@ def kwic(
     )
     print_notes(result)
     resolved = term.resolve(fmt, color)
+    citation = None
+    if cite:
+        check_cite(resolved)
+        options = {"width": width, "sort": sort.value, "limit": limit or None, "offset": offset, "scan": scan}
+        lines = [line.to_dict() for line in result.lines]
+        citation = view_citation(archive, "kwic", " ".join(words), filters, options, lines)
     with output(term, pager=not no_pager) as out:
-        render_kwic(result, resolved, out, color=term.color(color), width=term.width, fields=fields)
+        if citation is not None and resolved is OutputFormat.json:
+            write_cited_json(out, [line.to_dict() for line in result.lines], "lines", citation)
+        else:
+            render_kwic(result, resolved, out, color=term.color(color), width=term.width, fields=fields)
+            if citation is not None:
+                write_footer(out, citation, term.color(color), term.width)
     if not result.lines:
         no_matches(term, result)
         raise typer.Exit(ExitStatus.NO_MATCH)

@@ -25,6 +25,7 @@ from .cli import (
     print_notes,
     reads_only,
 )
+from .cli_cite import CiteOption, check_cite, view_citation, write_cited_json, write_footer
 from .render import ColorMode, OutputFormat, check_format
 from .render_terms import TERMS_FORMATS
 from .status import ExitStatus
@@ -65,6 +66,7 @@ def terms(
     fmt: OutputFormat = format_option(TERMS_FORMATS),
     color: ColorMode = ColorOption,
     no_pager: bool = NoPagerOption,
+    cite: bool = CiteOption,
 ) -> None:
     """The words and two-word phrases far more frequent in the matching articles than in
     the whole archive, by log-likelihood (G²), with their counts in both.
@@ -86,8 +88,19 @@ def terms(
     query = " ".join(words or [])
     result = significant_terms(archive, query, filters, top=top, sample=sample, min_count=min_count)
     print_notes(result)
+    resolved = term.resolve(fmt, color)
+    citation = None
+    if cite:
+        check_cite(resolved)
+        options = {"top": top, "sample": sample, "min_count": min_count}
+        citation = view_citation(archive, "terms", query, filters, options, result.to_dict())
     with output(term, pager=not no_pager) as out:
-        render_terms(result, term.resolve(fmt, color), out, color=term.color(color), width=term.width)
+        if citation is not None and resolved is OutputFormat.json:
+            write_cited_json(out, result.to_dict(), "terms", citation)
+        else:
+            render_terms(result, resolved, out, color=term.color(color), width=term.width)
+            if citation is not None:
+                write_footer(out, citation, term.color(color), term.width)
     if not result.matched:
         no_matches(term, result)
         raise typer.Exit(ExitStatus.NO_MATCH)

@@ -28,6 +28,7 @@ from .cli import (
     print_notes,
     reads_only,
 )
+from .cli_cite import CiteOption, check_cite, view_citation, write_cited_json, write_footer
 from .render import ColorMode, OutputFormat, check_format
 from .render_timeline import TIMELINE_FORMATS
 from .status import ExitStatus
@@ -83,6 +84,7 @@ def timeline(
     fmt: OutputFormat = format_option(TIMELINE_FORMATS),
     color: ColorMode = ColorOption,
     no_pager: bool = NoPagerOption,
+    cite: bool = CiteOption,
 ) -> None:
     """Matching articles per year, month, ISO week or day, with all the articles of each period.
 
@@ -122,6 +124,16 @@ def timeline(
     note = undated_note(result) if resolved in (OutputFormat.jsonl, OutputFormat.tsv, OutputFormat.csv) else None
     if note:
         err(f"archive-search: {note}")
+    citation = None
+    if cite:
+        check_cite(resolved)
+        options = {"by": by.value if by else None, "split": split.value if split else None, "top": top}
+        citation = view_citation(archive, "timeline", " ".join(words or []), filters, options, result.to_dict())
     with output(term, pager=not no_pager) as out:
-        render_timeline(result, resolved, out, color=term.color(color), width=term.width, normalize=normalize)
+        if citation is not None and resolved is OutputFormat.json:
+            write_cited_json(out, result.to_dict(), "timeline", citation)
+        else:
+            render_timeline(result, resolved, out, color=term.color(color), width=term.width, normalize=normalize)
+            if citation is not None:
+                write_footer(out, citation, term.color(color), term.width)
     raise typer.Exit(ExitStatus.OK if result.count else ExitStatus.NO_MATCH)
