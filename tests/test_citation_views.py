@@ -37,6 +37,7 @@ def test_a_cited_view_keeps_its_json_and_adds_the_citation(archive, view, args, 
     assert (data if isinstance(original, dict) else data[key]) == original
 
 
+@pytest.mark.soak  # a long trial: run by .ci/run with the soak tests
 @pytest.mark.parametrize(("view", "args", "key"), VIEWS)
 def test_verify_re_runs_a_view_and_finds_it_the_same_then_names_a_change(tmp_path, view, args, key):
     shutil.copytree(DATA, tmp_path / "archive")

@@ -218,6 +218,7 @@ def test_searches_during_a_rebuild_never_fail(corpus, tmp_path):
     print(f"searches during the rebuild: {searches}, failed: {failures}")
 
 
+@pytest.mark.soak  # a long trial: run by .ci/run with the soak tests
 def test_second_indexer_exits_75_naming_the_first(corpus, tmp_path, full_run_seconds):
     index = tmp_path / "index"
     first = start_index(corpus, index)
@@ -230,6 +231,7 @@ def test_second_indexer_exits_75_naming_the_first(corpus, tmp_path, full_run_sec
     assert f"pid {first.pid}" in second.stderr
 
 
+@pytest.mark.soak  # a long trial: run by .ci/run with the soak tests
 def test_two_jobs_index_the_same_archive_as_one(corpus, tmp_path):
     """--jobs 2 writes a helper's segment next to the parent's; searches cannot tell."""
     from archive_search.archive import Archive
@@ -282,6 +284,7 @@ def test_a_helper_dying_mid_run_is_one_clear_error(corpus, tmp_path):
     assert_no_helpers_left(index)
 
 
+@pytest.mark.soak  # a long trial: run by .ci/run with the soak tests
 def test_a_helper_killed_alone_leaves_the_last_commit_and_a_rerun_finishes(corpus, tmp_path):
     """The helper, not the indexer, gets SIGKILL: the run stops with the documented line, the
     index is as of its last commit, no helper is left, and the same command finishes the job."""

@@ -49,6 +49,7 @@ def _used(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+@pytest.mark.soak  # a long trial: run by .ci/run with the soak tests
 @pytest.mark.parametrize("rebuild", [False, True], ids=["update", "rebuild"])
 def test_disk_full_keeps_the_committed_index_and_frees_the_space(small_disk, big_feed, rebuild):
     index = small_disk / "index"

@@ -379,6 +379,7 @@ def test_an_id_freed_by_a_change_committed_earlier_in_the_run_is_reused(tmp_path
     assert Archive(tmp_path / "ix").get("same").title == "Second"
 
 
+@pytest.mark.soak  # a long trial: run by .ci/run with the soak tests
 def test_indexer_memory_does_not_grow_with_the_number_of_files(tmp_path):
     """Neither the paths found nor the ids written are held for the whole run: what the
     indexer holds after a commit is the same at 1,000 files as at 3,000."""
