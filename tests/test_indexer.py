@@ -269,6 +269,7 @@ def test_index_env_variable(tmp_path):
     assert result.exit_code == 0 and (tmp_path / "envix" / "archive-search.json").exists()
 
 
+@pytest.mark.soak  # a whole real collection: run by .ci/run with the soak tests
 def test_real_reuters_files_through_the_cli(tmp_path):
     from conftest import REUTERS, need_shared
 

@@ -139,6 +139,7 @@ def _bench_module(name: str):
     return module
 
 
+@pytest.mark.soak  # a whole real collection: run by .ci/run with the soak tests
 @pytest.mark.parametrize(("name", "floor"), [("cisi", 0.27), ("cranfield", 0.42)])
 def test_relevance_floor_on_a_real_collection(name, floor, tmp_path: Path):
     """The goals of the ranking issue (the bench gives 0.278 and 0.437): a guard against regressions."""
