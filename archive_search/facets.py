@@ -3,10 +3,9 @@ years and months, counted over every match from the index's terms and date colum
 
 The named facets come from the facet_* fields (schema.FACET_FIELDS), which hold each value
 whole with its case: each value's postings, intersected with the matches, give its count
-without reading an article's stored fields. Years and months come from the `published`
-column (UTC), and are those of the article's own calendar, as --since and --until read
-dates (daterange.py): only an article dated within a day of a period's end can fall in
-another period by its own clock, and only its stored date is read to tell.
+without reading an article's stored fields. Years and months come from the
+`published_local` column (the wall-clock time of the article's own zone): those of the
+article's own calendar, as --since and --until read dates (daterange.py).
 """
 
 from __future__ import annotations
@@ -18,11 +17,10 @@ from datetime import datetime
 from whoosh import query as wq
 from whoosh.util.times import long_to_datetime
 
-from .daterange import WIDEST_OFFSET
 from .errors import QueryError
 from .model import FacetCounts
 from .query import Filters, ParsedQuery
-from .schema import FACET_FIELDS, stored_datetime
+from .schema import FACET_FIELDS
 from .store import survive_switches
 from .whoosh_ext.codec import posting_blocks
 
@@ -91,33 +89,18 @@ def _periods(subsearcher, matched: set[int], facet: str) -> Iterable[str | None]
     reader = subsearcher.reader()
     if not matched:
         return
-    if not reader.has_column("published"):
+    if not reader.has_column("published_local"):
         yield from (None for _ in matched)
         return
-    column = reader.column_reader("published", translate=False)
-    missing = subsearcher.schema["published"].default
+    column = reader.column_reader("published_local", translate=False)
+    missing = subsearcher.schema["published_local"].default
     for docnum in matched:
         value = column[docnum]
-        if value == missing or value is None:
-            yield None
-            continue
-        moment = long_to_datetime(value)
-        if _near_an_end(moment, facet):
-            # Its own clock may put it in the next or the previous period.
-            moment = stored_datetime(reader.stored_fields(docnum).get("published_at")) or moment
-        yield _period(moment, facet)
+        yield None if value == missing or value is None else _period(long_to_datetime(value), facet)
 
 
 def _period(moment: datetime, facet: str) -> str:
     return f"{moment.year:04d}" if facet == "year" else f"{moment.year:04d}-{moment.month:02d}"
-
-
-def _near_an_end(moment: datetime, facet: str) -> bool:
-    """Whether a UTC time is within the widest UTC offset of its period's start or end."""
-    try:
-        return _period(moment - WIDEST_OFFSET, facet) != _period(moment + WIDEST_OFFSET, facet)
-    except OverflowError:
-        return True
 
 
 class _Tally:
