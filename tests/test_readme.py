@@ -44,6 +44,7 @@ def _command_dir() -> Path:
     return folder
 
 
+@pytest.mark.soak  # every example of the README, some 15 s: run by .ci/run with the soak tests
 def test_the_readme_examples_print_what_it_shows(tmp_path):
     if not README.exists():
         pytest.skip("README.md is not beside the tests (not a checkout)")
