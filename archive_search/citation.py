@@ -310,14 +310,19 @@ def register_rerun(command: str, rerun: Callable[[Any, dict], Any]) -> None:
     _RERUNS[command] = rerun
 
 
-def search_ids(archive, cited: dict) -> list[str]:
-    """A cited search run again: the ids of its hits, in order."""
+def _filters(cited: dict):
+    """The filters a citation records (cli_cite.filter_options), as Filters again."""
     from .query import Filters
 
+    return Filters(**(cited.get("options") or {}).get("filters", {}))
+
+
+def search_ids(archive, cited: dict) -> list[str]:
+    """A cited search run again: the ids of its hits, in order."""
     options = cited.get("options") or {}
     result = archive.search(
         cited.get("query", ""),
-        Filters(**options.get("filters", {})),
+        _filters(cited),
         sort=options.get("sort"),
         limit=options.get("limit", 10),
         offset=options.get("offset", 0),
@@ -328,12 +333,6 @@ def search_ids(archive, cited: dict) -> list[str]:
 
 
 register_rerun("search", search_ids)
-
-
-def _filters(cited: dict):
-    from .query import Filters
-
-    return Filters(**(cited.get("options") or {}).get("filters", {}))
 
 
 def _timeline_result(archive, cited: dict) -> Any:

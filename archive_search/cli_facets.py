@@ -90,15 +90,10 @@ def run_search_extras(archive, query, filters, term, resolved, color, order, lim
 
 def _cite(archive, query, filters, order, limit, offset, result):
     from .citation import cite
+    from .cli_cite import filter_options
 
     options = {
-        "filters": {
-            "since": filters.since,
-            "until": filters.until,
-            "author": filters.values("author"),
-            "dateline": filters.values("dateline"),
-            "source": filters.values("source"),
-        },
+        "filters": filter_options(filters),
         "sort": order,
         "limit": limit,
         "offset": offset,

@@ -28,20 +28,10 @@ from .cli import (
     reads_only,
 )
 from .cli_cite import CiteOption, check_cite, view_citation, write_cited_json, write_footer
-from .render import ColorMode, OutputFormat, check_format
+from .render import VIEW_FORMATS, ColorMode, OutputFormat, check_format
 from .status import ExitStatus
 
-# As render_kwic.KWIC_FORMATS, which is not imported here: Whoosh and the library load only
-# when the command runs.
-FORMATS = (
-    OutputFormat.auto,
-    OutputFormat.rich,
-    OutputFormat.plain,
-    OutputFormat.json,
-    OutputFormat.jsonl,
-    OutputFormat.tsv,
-    OutputFormat.csv,
-)
+FORMATS = VIEW_FORMATS  # render_kwic's, not imported here: the library loads only when the command runs
 
 
 class KwicSort(str, enum.Enum):
@@ -123,7 +113,7 @@ def kwic(
     )
     print_notes(result)
     resolved = term.resolve(fmt, color)
-    citation = None
+    citation = lines = None
     if cite:
         check_cite(resolved)
         options = {"width": width, "sort": sort.value, "limit": limit or None, "offset": offset, "scan": scan}
@@ -131,7 +121,7 @@ def kwic(
         citation = view_citation(archive, "kwic", " ".join(words), filters, options, lines)
     with output(term, pager=not no_pager) as out:
         if citation is not None and resolved is OutputFormat.json:
-            write_cited_json(out, [line.to_dict() for line in result.lines], "lines", citation)
+            write_cited_json(out, lines, "lines", citation)
         else:
             render_kwic(result, resolved, out, color=term.color(color), width=term.width, fields=fields)
             if citation is not None:

@@ -86,6 +86,16 @@ ARTICLE_FORMATS = (
     OutputFormat.ids,
     OutputFormat.paths,
 )
+# The research views (timeline, kwic, terms): the terminal's views and the formats for scripts.
+VIEW_FORMATS = (
+    OutputFormat.auto,
+    OutputFormat.rich,
+    OutputFormat.plain,
+    OutputFormat.json,
+    OutputFormat.jsonl,
+    OutputFormat.tsv,
+    OutputFormat.csv,
+)
 STATS_FORMATS = (OutputFormat.auto, OutputFormat.rich, OutputFormat.plain, OutputFormat.json, OutputFormat.jsonl)
 NULL_FORMATS = (OutputFormat.ids, OutputFormat.paths)
 

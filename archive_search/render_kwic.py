@@ -13,17 +13,9 @@ from typing import IO
 from .fields import chosen_fields
 from .kwic import squash
 from .model import KWIC_FIELDS, KwicResult
-from .render import OutputFormat, Styling, _console, _csv, _json_array, _json_lines, _tsv, escaped
+from .render import VIEW_FORMATS, OutputFormat, Styling, _console, _csv, _json_array, _json_lines, _tsv, escaped
 
-KWIC_FORMATS = (
-    OutputFormat.auto,
-    OutputFormat.rich,
-    OutputFormat.plain,
-    OutputFormat.json,
-    OutputFormat.jsonl,
-    OutputFormat.tsv,
-    OutputFormat.csv,
-)
+KWIC_FORMATS = VIEW_FORMATS
 # The narrowest context a terminal's width cuts the lines to.
 _MIN_FIT = 8
 

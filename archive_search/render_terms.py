@@ -6,17 +6,9 @@ from collections.abc import Callable
 from typing import IO
 
 from .model import CRITICAL_G2, TERM_FIELDS, TermsResult
-from .render import OutputFormat, Styling, _console, _csv, _json_lines, _tsv, json_text, one_line
+from .render import VIEW_FORMATS, OutputFormat, Styling, _console, _csv, _json_lines, _tsv, json_text, one_line
 
-TERMS_FORMATS = (
-    OutputFormat.auto,
-    OutputFormat.rich,
-    OutputFormat.plain,
-    OutputFormat.json,
-    OutputFormat.jsonl,
-    OutputFormat.tsv,
-    OutputFormat.csv,
-)
+TERMS_FORMATS = VIEW_FORMATS
 # Marks a score significant at p < 0.001 in the text views.
 MARK = "*"
 

@@ -6,17 +6,9 @@ from collections.abc import Iterator
 from typing import IO
 
 from .model import Period, Timeline
-from .render import OutputFormat, Styling, _console, _csv, _json_lines, _tsv, json_text, one_line
+from .render import VIEW_FORMATS, OutputFormat, Styling, _console, _csv, _json_lines, _tsv, json_text, one_line
 
-TIMELINE_FORMATS = (
-    OutputFormat.auto,
-    OutputFormat.rich,
-    OutputFormat.plain,
-    OutputFormat.json,
-    OutputFormat.jsonl,
-    OutputFormat.tsv,
-    OutputFormat.csv,
-)
+TIMELINE_FORMATS = VIEW_FORMATS
 ROW_FIELDS = ("period", "start", "count", "total", "ratio")
 SPLIT_FIELDS = (*ROW_FIELDS, "series")
 DEFAULT_WIDTH = 80

@@ -120,13 +120,7 @@ def _paragraphs(node: LexborNode) -> list[str]:
     paras = [squash(clean_text(p.text(deep=True))) for p in node.css("p, h2, h3, blockquote > p, li > p")]
     if not paras:
         paras = [squash(clean_text(node.text(deep=True, separator=" ")))]
-    seen: set[str] = set()
-    unique = []
-    for para in paras:
-        if para and para not in seen:
-            seen.add(para)
-            unique.append(para)
-    return unique
+    return _unique(paras)
 
 
 def parse(text: str, path: str, *, url: str = "") -> Iterator[Article | Problem]:
@@ -318,13 +312,8 @@ def _body_lines(tree: LexborHTMLParser) -> list[str]:
 
 
 def _unique(paras: list[str]) -> list[str]:
-    seen: set[str] = set()
-    unique = []
-    for para in paras:
-        if para and para not in seen:
-            seen.add(para)
-            unique.append(para)
-    return unique
+    """The non-empty paragraphs, each once, in their first place."""
+    return list(dict.fromkeys(para for para in paras if para))
 
 
 # -- title ------------------------------------------------------------------------------
