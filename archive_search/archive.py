@@ -30,6 +30,8 @@ SORTS = ("relevance", "newest", "oldest")
 # In an index with web-archive captures, a search reads this many times the candidates it
 # shows: several versions of one URL are one hit (pipeline.latest_versions).
 VERSIONS_DEPTH = 3
+# And copies of one story (search --collapse): read this many times deeper, again until the page is full.
+COLLAPSE_DEPTH = 3
 
 
 def _past_the_end(offset: int, found: int | None) -> str:
@@ -75,6 +77,7 @@ class Archive:
         self.index_dir = index_dir if isinstance(index_dir, IndexDir) else IndexDir(index_dir)
         self.ranking = ranking
         self._ix = None
+        self._copies = None  # copies.store.CopiesFile, opened on first use (False: the index has none)
         self._space = None  # latent.SpaceFile, made on first use (NumPy is imported with it)
 
     @property
@@ -119,6 +122,7 @@ class Archive:
         snippets: bool = True,
         feedback: bool | None = None,
         count: bool = True,
+        collapse: str | None = None,
     ) -> SearchResult:
         """Run a query; hits come back ranked (or sorted by date) with snippets.
 
@@ -126,7 +130,10 @@ class Archive:
         alone rank nothing). feedback=False ranks by the query's own words only (None: as the
         ranking config says). count=False leaves `total` as None: counting every match of
         common words is most of the work on a large archive, and a script reading the hits
-        does not need it."""
+        does not need it. collapse="story" (or "article") folds the copies of an article into
+        one hit (copies/fold.py), from the clusters found at index time."""
+        if collapse is not None and collapse not in ("story", "article"):
+            raise QueryError(f"unknown --tier {collapse!r}; use one of: story, article")
         if sort is not None and sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
         if limit < 0 or offset < 0:
@@ -142,13 +149,22 @@ class Archive:
             stored = StoredFields(searcher, self.ranking.read_chars)
             q = parsed.query
             ranked, found, matched = self._ranked(
-                stored, q, sort, limit, offset, count, feedback, parsed.notes, parsed.has_words
+                stored, q, sort, limit, offset, count, feedback, parsed.notes, parsed.has_words, collapse
             )
             words = highlight_words(searcher, q) if snippets else None
-            hits = [
-                self._hit(stored, rank, docnum, score, words)
-                for rank, (docnum, score) in enumerate(ranked, start=offset + 1)
-            ]
+            if collapse:
+                from .copies.fold import fold_page
+
+                folded = fold_page(searcher, stored, self._copies_file(), q, ranked, collapse)
+                hits = [
+                    self._hit(stored, rank, f.docnum, f.score, words, cluster=f.cluster, members=f.members)
+                    for rank, f in enumerate(folded, start=offset + 1)
+                ]
+            else:
+                hits = [
+                    self._hit(stored, rank, docnum, score, words)
+                    for rank, (docnum, score) in enumerate(ranked, start=offset + 1)
+                ]
             suggestion = None
             if not matched and not searcher.doc_count():
                 parsed.notes.append(
@@ -158,7 +174,17 @@ class Archive:
                 suggestion = suggest(searcher, text, self.ranking.read_chars)
         if matched and limit and not hits:
             parsed.notes.append(_past_the_end(offset, found))
-        return SearchResult(hits, found if count else None, parsed.notes, suggestion, matched)
+        result = SearchResult(hits, found if count else None, parsed.notes, suggestion, matched)
+        result.collapsed = bool(collapse)
+        return result
+
+    def _copies_file(self):
+        """The index's copies (copies/store.py), opened once; None when it has none."""
+        if self._copies is None:
+            from .copies.store import CopiesFile
+
+            self._copies = CopiesFile.open(self.index_dir.path) or False
+        return self._copies or None
 
     def _ranked(
         self,
@@ -171,12 +197,33 @@ class Archive:
         feedback: bool | None,
         notes: list[str],
         has_words: bool = True,
-    ) -> tuple[list[tuple[int, float]], int | None, bool]:
-        """The page of (docnum, score) asked for, how many matched (if counted), whether any did."""
-        searcher, config = stored.searcher, self.ranking
+        collapse: str | None = None,
+    ) -> tuple[list, int | None, bool]:
+        """The page of (docnum, score) asked for (with collapse, (docnum, score, cluster) of
+        its stories), how many matched (if counted), whether any did."""
+        searcher = stored.searcher
         versions = pipeline.has_versions(searcher)
-        # Versions of one URL make one hit: read deeper, so that a page stays full once they are.
-        wanted = (offset + limit) * (VERSIONS_DEPTH if versions else 1)
+        # Versions of one URL make one hit, copies one story: read deeper, so that a page stays full.
+        depth = (offset + limit) * (VERSIONS_DEPTH if versions else 1) * (COLLAPSE_DEPTH if collapse else 1)
+        while True:
+            ranked, found, matched = self._candidates(stored, q, sort, depth, limit, count, feedback, notes, has_words)
+            read = len(ranked)
+            if versions:
+                ranked = pipeline.latest_versions(stored, ranked)
+            if not collapse:
+                return ranked[offset : offset + limit], found, matched
+            from .copies.fold import collapse_ranked
+
+            stories = collapse_ranked(stored, self._copies_file(), ranked, collapse)
+            # A page short of stories while the candidates filled their depth: read deeper.
+            if len(stories) >= offset + limit or read < depth or not limit:
+                return stories[offset : offset + limit], found, matched
+            depth *= COLLAPSE_DEPTH
+
+    def _candidates(self, stored, q, sort, wanted, limit, count, feedback, notes, has_words):
+        """The `wanted` best (docnum, score) candidates, by the sort asked for (none when
+        the page asked for is empty: limit 0 only counts)."""
+        searcher, config = stored.searcher, self.ranking
         if sort != "relevance":
             ranked, found, matched = pipeline.date_sorted(
                 searcher, q, sort == "newest", wanted, 0, count, scored=has_words
@@ -187,9 +234,7 @@ class Archive:
             ranked, found, matched = pipeline.first_stage(searcher, q, depth, count, config)
             if use_feedback and len(ranked) > 1:
                 ranked = pipeline.rerank(stored, q, ranked, config, self._latent_space(notes))
-        if versions:
-            ranked = pipeline.latest_versions(stored, ranked)
-        return ranked[offset : offset + limit], found, matched
+        return ranked, found, matched
 
     def _latent_space(self, notes: list[str]):
         """The index's latent space (ranking/latent.py); None when there is none or ranking
@@ -215,6 +260,8 @@ class Archive:
         score: float,
         words: frozenset[str] | None,
         with_lead: bool = False,
+        cluster: str | None = None,
+        members: list[str] | None = None,
     ) -> Hit:
         """A Hit for a document; with a snippet of the words given, or its opening with_lead."""
         article = article_from_stored(stored[docnum])
@@ -239,6 +286,9 @@ class Archive:
             tags=article.tags,
             updated=article.updated,
             captured=article.captured,
+            cluster=cluster,
+            copies=len(members) if members is not None else None,
+            members=members,
         )
 
     @_survives_rebuilds
@@ -395,6 +445,27 @@ class Archive:
             other_datelines=other_datelines,
             without_dateline=without_dateline,
             undated=count - sum(years.values()),
+            copies=self._copies_stats(top),
+        )
+
+    def _copies_stats(self, top: int):
+        """The clusters of copies, from the copies file (None without one)."""
+        from .model import CopiesStats
+
+        copies = self._copies_file()
+        if copies is None:
+            return None
+        stories, articles = copies.cluster_sizes("story"), copies.cluster_sizes("article")
+        titles = {}
+        for cluster, _ in stories[:top]:
+            found = self.get(cluster)
+            titles[cluster] = found.title if found is not None else ""
+        return CopiesStats(
+            clustered=sum(n for _, n in stories),
+            stories=len(stories),
+            same_article=sum(n for _, n in articles),
+            article_clusters=len(articles),
+            biggest=[(c, n, titles[c]) for c, n in stories[:top]],
         )
 
 

@@ -328,6 +328,7 @@ def search_ids(archive, cited: dict) -> list[str]:
         offset=options.get("offset", 0),
         snippets=False,
         count=False,
+        collapse=options.get("collapse"),
     )
     return [hit.id for hit in result.hits]
 
@@ -346,6 +347,7 @@ def _timeline_result(archive, cited: dict) -> Any:
         by=options.get("by"),
         split=options.get("split"),
         top=options.get("top", 5),
+        collapse=options.get("collapse"),
     )
     return found.to_dict()
 

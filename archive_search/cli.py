@@ -36,6 +36,11 @@ from .render import (
 from .status import ExitStatus, status_for
 
 
+class CopyTier(str, enum.Enum):
+    story = "story"
+    article = "article"
+
+
 class SortOrder(str, enum.Enum):
     relevance = "relevance"
     newest = "newest"
@@ -397,6 +402,19 @@ SinceOption = typer.Option(
     metavar="DATE",
 )
 UntilOption = typer.Option(None, "--until", help="Only articles published on or before DATE.", metavar="DATE")
+CollapseOption = typer.Option(
+    False,
+    "--collapse",
+    help="One result per story: copies of an article (wire copy, re-runs, re-captures) folded into its "
+    "earliest published one.",
+)
+TierOption = typer.Option(
+    CopyTier.story,
+    "--tier",
+    help="With --collapse: fold whole stories (re-edited, trimmed, corrected copies), or only copies of "
+    "the same article.",
+    case_sensitive=False,
+)
 AuthorOption = typer.Option(
     None, "--author", help="Only articles by this author (all words, in order); repeat for any of several."
 )
@@ -453,6 +471,8 @@ def search(
     cite: bool = typer.Option(
         False, "--cite", help="Add a citation of the result (json, rich, plain), for: archive-search verify FILE."
     ),
+    collapse: bool = CollapseOption,
+    tier: CopyTier = TierOption,
 ) -> None:
     """Search the archive: best articles first, with the matching passages.
 
@@ -475,10 +495,11 @@ def search(
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
     resolved = term.resolve(fmt, color)
     order = sort.value if sort else None
+    folded = tier.value if collapse else None
     if facet or facets_only or cite:
         from .cli_facets import Extras, run_search_extras
 
-        extras = Extras(facet or [], facet_top, facets_only, cite, count, not no_pager, fields)
+        extras = Extras(facet or [], facet_top, facets_only, cite, count, not no_pager, fields, folded)
         status = run_search_extras(archive, query, filters, term, resolved, color, order, limit, offset, extras)
         raise typer.Exit(status)
     if count:
@@ -495,6 +516,7 @@ def search(
         offset=offset,
         snippets=resolved.shows_snippets,
         count=resolved.shows_total,
+        collapse=folded,
     )
     print_notes(result)
     with output(term, pager=not no_pager) as out:
@@ -782,4 +804,4 @@ def _run(argv: list[str] | None) -> int:
 
 
 # The commands of the research views, each in its module (registered on import).
-from . import cli_kwic, cli_terms, cli_timeline, cli_verify  # noqa: E402,F401
+from . import cli_dupes, cli_kwic, cli_terms, cli_timeline, cli_verify  # noqa: E402,F401

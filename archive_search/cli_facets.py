@@ -26,6 +26,7 @@ class Extras:
     count: bool
     pager: bool = True
     fields: str | None = None
+    collapse: str | None = None  # --collapse: its tier
 
 
 def _check(resolved: OutputFormat, facets: list[str], facets_only: bool, cite: bool, count: bool) -> None:
@@ -56,7 +57,7 @@ def run_search_extras(archive, query, filters, term, resolved, color, order, lim
     names = check_facets(facets)
     parsed = archive.parse(query, filters)
     if facets_only:
-        counts = facet_counts(archive, query, filters, names, top=top)
+        counts = facet_counts(archive, query, filters, names, top=top, collapse=extras.collapse)
         print_notes(parsed)
         with output(term, pager=extras.pager) as out:
             from .render_facets import render_facets
@@ -72,11 +73,12 @@ def run_search_extras(archive, query, filters, term, resolved, color, order, lim
         offset=offset,
         snippets=resolved.shows_snippets,
         count=resolved.shows_total,
+        collapse=extras.collapse,
     )
     if names:
-        result.facets = facet_counts(archive, parsed, filters, names, top=top)
+        result.facets = facet_counts(archive, parsed, filters, names, top=top, collapse=extras.collapse)
     if cite:
-        result.citation = _cite(archive, query, filters, order, limit, offset, result)
+        result.citation = _cite(archive, query, filters, order, limit, offset, result, extras.collapse)
     print_notes(result)
     from .render import render_hits
 
@@ -88,7 +90,7 @@ def run_search_extras(archive, query, filters, term, resolved, color, order, lim
     return ExitStatus.OK if result.hits or not limit else ExitStatus.NO_MATCH
 
 
-def _cite(archive, query, filters, order, limit, offset, result):
+def _cite(archive, query, filters, order, limit, offset, result, collapse=None):
     from .citation import cite
     from .cli_cite import filter_options
 
@@ -98,4 +100,6 @@ def _cite(archive, query, filters, order, limit, offset, result):
         "limit": limit,
         "offset": offset,
     }
+    if collapse:
+        options["collapse"] = collapse
     return cite(archive, "search", query, options, [hit.id for hit in result.hits])

@@ -11,12 +11,15 @@ import typer
 
 from .cli import (
     AuthorOption,
+    CollapseOption,
     ColorOption,
+    CopyTier,
     DatelineOption,
     IndexOption,
     NoPagerOption,
     SinceOption,
     SourceOption,
+    TierOption,
     UntilOption,
     _terminal,
     app,
@@ -85,6 +88,8 @@ def timeline(
     color: ColorMode = ColorOption,
     no_pager: bool = NoPagerOption,
     cite: bool = CiteOption,
+    collapse: bool = CollapseOption,
+    tier: CopyTier = TierOption,
 ) -> None:
     """Matching articles per year, month, ISO week or day, with all the articles of each period.
 
@@ -115,6 +120,7 @@ def timeline(
         by=by.value if by else None,
         split=split.value if split else None,
         top=top,
+        collapse=tier.value if collapse else None,
     )
     print_notes(result)
     resolved = term.resolve(fmt, color)
@@ -128,6 +134,8 @@ def timeline(
     if cite:
         check_cite(resolved)
         options = {"by": by.value if by else None, "split": split.value if split else None, "top": top}
+        if collapse:
+            options["collapse"] = tier.value
         citation = view_citation(archive, "timeline", " ".join(words or []), filters, options, result.to_dict())
     with output(term, pager=not no_pager) as out:
         if citation is not None and resolved is OutputFormat.json:

@@ -42,6 +42,7 @@ def facet_counts(
     filters: Filters | None = None,
     facets: Sequence[str] = (),
     top: int = 10,
+    collapse: str | None = None,
 ) -> dict[str, FacetCounts]:
     """{facet: its counts} over every article the query (text, or as archive.parse gives it)
     and the filters match, the `top` most frequent values of each shown."""
@@ -51,14 +52,21 @@ def facet_counts(
     parsed = query if isinstance(query, ParsedQuery) else archive.parse(query, filters)
     if parsed.query is wq.NullQuery and isinstance(query, str) and not query.strip():
         raise QueryError("empty query: give some words to search for, or a filter such as --author")
-    return survive_switches(lambda: _count(archive, parsed.query, names, top), archive._reopen_if_switched)
+    count = lambda: _count(archive, parsed.query, names, top, collapse)  # noqa: E731
+    return survive_switches(count, archive._reopen_if_switched)
 
 
-def _count(archive, q: wq.Query, names: list[str], top: int) -> dict[str, FacetCounts]:
+def _count(archive, q: wq.Query, names: list[str], top: int, collapse: str | None = None) -> dict[str, FacetCounts]:
     per_facet = {name: _Tally() for name in names}
     with archive._searcher() as searcher:
+        drop: set[int] = set()
+        if collapse and q is not wq.NullQuery:
+            from .copies.fold import copies_to_drop
+
+            drop = copies_to_drop(searcher, archive._copies_file(), set(q.docs(searcher)), collapse)
         for subsearcher, offset in searcher.leaf_searchers():
             matched = set() if q is wq.NullQuery else set(q.docs(subsearcher))
+            matched -= {d - offset for d in drop}
             reader = subsearcher.reader()
             for name, tally in per_facet.items():
                 tally.total += len(matched)

@@ -94,6 +94,9 @@ HIT_FIELDS = (
     "updated",
     "captured",
 )
+# search --collapse: each hit a story, with the id of its cluster (its earliest published
+# member), how many of its copies match, and their ids, earliest published first.
+COLLAPSED_FIELDS = (*HIT_FIELDS, "cluster", "copies", "members")
 
 
 @dataclass
@@ -116,10 +119,14 @@ class Hit:
     tags: list[str] = field(default_factory=list)
     updated: datetime | None = None
     captured: datetime | None = None
+    cluster: str | None = None  # search --collapse only (then also copies and members)
+    copies: int | None = None
+    members: list[str] | None = None
 
     def to_dict(self) -> dict:
-        """The public JSON form, keys in HIT_FIELDS order (the highlights are the terminal's)."""
-        return {
+        """The public JSON form, keys in HIT_FIELDS order (COLLAPSED_FIELDS when collapsed;
+        the highlights are the terminal's)."""
+        out = {
             "rank": self.rank,
             "score": round(self.score, 4),
             "id": self.id,
@@ -135,6 +142,9 @@ class Hit:
             "updated": _iso(self.updated),
             "captured": _iso(self.captured),
         }
+        if self.copies is not None:
+            out.update(cluster=self.cluster, copies=self.copies, members=list(self.members or []))
+        return out
 
 
 # The fields of a listed article (`list`), in their order in every format: an article's
@@ -192,6 +202,7 @@ class SearchResult:
     matched: bool | None = None  # did anything match (also known when not counted)
     facets: dict[str, FacetCounts] | None = None  # search --facet: counts over every match
     citation: Citation | None = None  # search --cite
+    collapsed: bool = False  # search --collapse: each hit is a story (Hit.cluster, copies, members)
 
     def __post_init__(self) -> None:
         if self.matched is None:
@@ -221,6 +232,7 @@ class ArchiveStats:
     other_datelines: int = 0
     without_dateline: int = 0
     undated: int = 0
+    copies: CopiesStats | None = None  # None: the index has no copies file yet
 
     def to_dict(self) -> dict:
         """The public JSON form (`stats --format json`)."""
@@ -242,6 +254,7 @@ class ArchiveStats:
             "other_datelines": self.other_datelines,
             "without_dateline": self.without_dateline,
             "undated": self.undated,
+            "copies": self.copies.to_dict() if self.copies is not None else None,
         }
 
 
@@ -279,6 +292,9 @@ class IndexStats:
     not_articles: int = 0  # home pages, listings, error pages, pages with too little text
     repeats: int = 0  # the same URL and payload again (revisits, re-captures): a capture time, no article
     records_skipped: int = 0  # records that are no HTML capture (requests, images, redirects...)
+    # Copies (indexing/clustering.py), after the run: articles in a story of two or more, and those stories.
+    copies_clustered: int = 0
+    copies_stories: int = 0
 
     @property
     def failed(self) -> bool:
@@ -295,7 +311,7 @@ class IndexStats:
 
 
 # An indexing run's phases, in their order (Progress.phase).
-PHASES = ("discover", "indexing", "commit", "fit")
+PHASES = ("discover", "indexing", "commit", "fit", "copies")
 
 
 @dataclass
@@ -646,4 +662,93 @@ class Verification:
             "results_new": self.new,
             "results_gone": self.gone,
             "reordered": self.reordered,
+        }
+
+
+# `dupes ID`: the fields of each copy, in their order in every format.
+COPY_FIELDS = (
+    "id",
+    "title",
+    "published",
+    "source",
+    "dateline",
+    "tier",
+    "jaccard5",
+    "jaccard3",
+    "containment3",
+    "shared_words",
+    "passages",
+)
+
+
+@dataclass
+class Copy:
+    """Another copy in an article's cluster: how alike the two texts are, and what they share."""
+
+    id: str
+    title: str
+    published: datetime | None
+    source: str
+    dateline: str
+    tier: str | None  # "article", "story", or None: joined only through other copies
+    jaccard5: float
+    jaccard3: float
+    containment3: float
+    # The runs of words the two bodies share, longest first: [start, end) character offsets
+    # in the article's body and in this copy's (other_start, other_end), and their words.
+    passages: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "published": _iso(self.published),
+            "source": self.source,
+            "dateline": self.dateline,
+            "tier": self.tier,
+            "jaccard5": round(self.jaccard5, 4),
+            "jaccard3": round(self.jaccard3, 4),
+            "containment3": round(self.containment3, 4),
+            "shared_words": sum(p.words for p in self.passages),
+            "passages": [p.to_dict() for p in self.passages],
+        }
+
+
+@dataclass
+class CopyCluster:
+    """`dupes ID`: an article's cluster of copies (of the tier asked for), earliest published first."""
+
+    id: str
+    tier: str
+    cluster: str  # the id of the cluster's earliest published member (the article's own when alone)
+    copies: list[Copy] = field(default_factory=list)  # the other members
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "tier": self.tier,
+            "cluster": self.cluster,
+            "size": len(self.copies) + 1,
+            "copies": [c.to_dict() for c in self.copies],
+        }
+
+
+@dataclass
+class CopiesStats:
+    """`stats`: the clusters of copies."""
+
+    clustered: int  # articles in a story of two or more
+    stories: int
+    same_article: int  # articles in a same-article cluster of two or more
+    article_clusters: int
+    biggest: list[tuple[str, int, str]] = field(default_factory=list)  # (cluster id, size, its title)
+
+    def to_dict(self) -> dict:
+        return {
+            "clustered": self.clustered,
+            "stories": self.stories,
+            "same_article": self.same_article,
+            "article_clusters": self.article_clusters,
+            "biggest": [{"cluster": c, "size": n, "title": t} for c, n, t in self.biggest],
         }

@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from .errors import FormatError
 from .fields import chosen_fields
-from .model import ENTRY_FIELDS, HIT_FIELDS, Article, IndexStats
+from .model import COLLAPSED_FIELDS, ENTRY_FIELDS, HIT_FIELDS, Article, IndexStats
 
 
 class OutputFormat(str, enum.Enum):
@@ -328,9 +328,17 @@ def hits_plain(hits: Sequence, out: IO[str]) -> None:
         if line:
             out.write(f"    {one_line(line)}\n")
         out.write(f"    path: {one_line(hit.path)}\n")
+        if hit.copies is not None and hit.copies > 1:
+            out.write(f"    {_copies_line(hit)}\n")
         if hit.snippet:
             out.write(f"    {one_line(hit.snippet)}\n")
         out.write("\n")
+
+
+def _copies_line(hit) -> str:
+    """search --collapse: the copies folded into a hit."""
+    others = [m for m in hit.members or [] if m != hit.id]
+    return one_line(f"{hit.copies} copies (cluster {hit.cluster}); also: {' '.join(others)}")
 
 
 def hits_rich(hits: Sequence, out: IO[str], color: Styling | bool, total: int | None, width: int | None = None) -> None:
@@ -346,6 +354,8 @@ def hits_rich(hits: Sequence, out: IO[str], color: Styling | bool, total: int | 
         title.append(f"  {hit.score:.2f}", style="dim")
         _hanging(console, Text(f"{hit.rank:>{digits}}. ", style="bold"), title, indent)
         _meta_lines(console, one_line(_hit_byline(hit)), hit, indent)
+        if hit.copies is not None and hit.copies > 1:
+            _hanging(console, Text(" " * indent), Text(_copies_line(hit), style="yellow"), indent)
         if hit.snippet:
             _hanging(console, Text(" " * indent), _highlighted(hit.snippet, hit.highlights), indent)
         console.print()
@@ -443,7 +453,7 @@ def render_hits(
     """Write a SearchResult's hits in the given (resolved) format; `fields` as --fields gives
     them (checked before anything is written)."""
     hits = result.hits
-    keys = chosen_fields(fields, HIT_FIELDS, fmt.value)
+    keys = chosen_fields(fields, COLLAPSED_FIELDS if result.collapsed else HIT_FIELDS, fmt.value)
     renderers: dict[OutputFormat, Callable[[], None]] = {
         OutputFormat.json: lambda: hits_json(hits, out, keys),
         OutputFormat.jsonl: lambda: hits_jsonl(hits, out, keys),
@@ -686,6 +696,12 @@ def _where(article: Article) -> str:
 # -- stats -----------------------------------------------------------------------
 
 
+def _biggest(stats) -> list[tuple[str, int]]:
+    if stats.copies is None:
+        return []
+    return [(f"{cluster}  {title}", n) for cluster, n, title in stats.copies.biggest]
+
+
 def render_stats(
     stats, fmt: OutputFormat, out: IO[str], *, color: Styling | bool = False, width: int | None = None
 ) -> None:
@@ -701,6 +717,15 @@ def render_stats(
         ("index:        ", f"{one_line(stats.index_dir)} ({stats.index_bytes / 2**20:.1f} MiB)"),
         ("last update:  ", one_line(str(stats.updated or "?"))),
     ]
+    if stats.copies is not None:
+        c = stats.copies
+        rows.append(
+            (
+                "copies:       ",
+                f"{c.clustered:,} articles in {c.stories:,} stories of two or more; "
+                f"{c.same_article:,} in {c.article_clusters:,} same-article clusters",
+            )
+        )
     for title, counts, rest in (
         ("sources", stats.sources, (("(other sources)", stats.other_sources), ("(none)", stats.without_source))),
         (
@@ -714,6 +739,7 @@ def render_stats(
             (("(other datelines)", stats.other_datelines), ("(none)", stats.without_dateline)),
         ),
         ("articles per year", stats.per_year, (("(undated)", stats.undated),)),
+        ("biggest stories (search --collapse)", _biggest(stats), ()),
     ):
         # Names are escaped, and a name that looks like a remainder row is told apart by quotes.
         named = [(repr(name) if str(name).startswith("(") else one_line(str(name)), n) for name, n in counts]
@@ -812,6 +838,7 @@ _PHASE_TEXT = {
     "indexing": "indexing",
     "commit": "committing…",
     "fit": "fitting the latent space…",
+    "copies": "finding copies…",
 }
 
 

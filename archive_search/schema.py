@@ -21,7 +21,7 @@ from .dates import naive_utc
 from .model import Article
 
 # Bump when the schema or analysis changes so that old indexes are rebuilt, not misread.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The body field indexes the title too, each title word counting this many times: one
 # BM25F score over title+body (term frequencies combined before saturation) ranks better
@@ -290,6 +290,9 @@ def build_schema() -> Schema:
         captured=DATETIME(),
         captures=STORED(),
         digest=STORED(),
+        # Near-duplicates: the bands of the body's MinHash signature (indexing/signatures.py),
+        # written by indexing only; articles sharing one are candidate copies.
+        lsh=KEYWORD(scorable=False),
     )
 
 

@@ -44,12 +44,15 @@ def timeline(
     by: str | None = None,
     split: str | None = None,
     top: int = 5,
+    collapse: str | None = None,
 ) -> Timeline:
     """The articles matching `text` (and the filters) per period, zero-filled from the first
     to the last period with an article the filters let through (or the --since/--until
     periods), with the filtered articles per period as `total`. by=None: month, or year
     when the dates span over three years. split: one series per value of that facet (the
-    `top` most frequent among the matches, then the others and those without a value)."""
+    `top` most frequent among the matches, then the others and those without a value).
+    collapse="story" (or "article"): each story counts once, as its representative (the
+    earliest published of its matching copies; copies/fold.py); totals stay articles."""
     _check(by, split, top)
     filters = filters or Filters()
     parsed = archive.parse(text, filters)
@@ -63,7 +66,8 @@ def timeline(
 
     def count() -> Timeline:
         with archive._searcher() as searcher:
-            return _timeline(searcher, text, parsed.query, everything, bounds, by, split, top, parsed.notes)
+            drop = _copies(archive, searcher, parsed.query, collapse)
+            return _timeline(searcher, text, parsed.query, everything, bounds, by, split, top, parsed.notes, drop)
 
     return survive_switches(count, archive._reopen_if_switched)
 
@@ -83,9 +87,20 @@ def _local_bounds(filters: Filters) -> tuple[datetime | None, datetime | None]:
     return (start and start.replace(tzinfo=None)), (end and end.replace(tzinfo=None))
 
 
-def _timeline(searcher, text, q, everything, bounds, by, split, top, notes) -> Timeline:
+def _copies(archive, searcher, q, collapse: str | None) -> set[int]:
+    """With collapse: the matches (global docnums) that are another copy of a story counted."""
+    if not collapse:
+        return set()
+    if collapse not in ("story", "article"):
+        raise QueryError(f"unknown --tier {collapse!r}; use one of: story, article")
+    from .copies.fold import copies_to_drop
+
+    return copies_to_drop(searcher, archive._copies_file(), set(q.docs(searcher)), collapse)
+
+
+def _timeline(searcher, text, q, everything, bounds, by, split, top, notes, drop=frozenset()) -> Timeline:
     missing = searcher.schema["published"].default  # the column's value for an undated article
-    leaves = [_Leaf(leaf, everything, missing) for leaf, _ in searcher.leaf_searchers()]
+    leaves = [_Leaf(leaf, everything, missing, offset, drop) for leaf, offset in searcher.leaf_searchers()]
     spans = [leaf.span for leaf in leaves if leaf.span is not None]
     by = by or _default_by(spans, bounds)
     grid = _Grid.around(by, spans, bounds)
@@ -119,9 +134,10 @@ def _default_by(spans: list[tuple[int, int]], bounds: tuple[datetime | None, dat
 class _Leaf:
     """One segment: its dates, the filtered articles and the matches, by segment docnum."""
 
-    def __init__(self, searcher, everything: wq.Query, missing: int) -> None:
+    def __init__(self, searcher, everything: wq.Query, missing: int, offset: int = 0, drop=frozenset()) -> None:
         self.searcher = searcher
         self.missing = missing
+        self.drop = {d - offset for d in drop}  # copies not counted (--collapse), by segment docnum
         reader = searcher.reader()
         self.dates = numeric_column(reader, "published")
         self.local = numeric_column(reader, "published_local")
@@ -146,7 +162,7 @@ class _Leaf:
 
     def match(self, q: wq.Query) -> None:
         # The query holds the filters too: every match is among the filtered articles.
-        self.matches = [d for d in q.docs(self.searcher) if self.places[d] != OUTSIDE]
+        self.matches = [d for d in q.docs(self.searcher) if self.places[d] != OUTSIDE and d not in self.drop]
 
 
 def _from_ticks(value: int) -> datetime:

@@ -28,6 +28,7 @@ from ..readers import Problem
 from ..schema import build_schema
 from ..store import LATENT_FILE, IndexDir
 from ..whoosh_ext import install
+from .clustering import update_copies
 from .exclude import Excluder
 from .files import STDIN, Files
 from .problems import ProblemLog
@@ -101,6 +102,7 @@ class Indexer:
         problems = ProblemLog(stats, self.on_problem)
         with self._writing(), self.index_dir.write_lock(wait=self.wait, command="archive-search remove"):
             ix = self.index_dir.open()
+            start_toc = ix.latest_generation()
             session = Session(ix, stats, problems.report, fresh=False, commit_every=self.commit_every, jobs=1)
             try:
                 remove_paths(session, list(dict.fromkeys(paths)))
@@ -113,6 +115,7 @@ class Indexer:
             if stats.articles_removed:
                 self.index_dir.touch(articles=stats.total_articles)
                 self._refit(ix, stats, problems, Reporter(self.on_progress), fresh=False)
+                self._copies(ix, stats, problems, Reporter(self.on_progress), start_toc, set())
         stats.elapsed = time.monotonic() - started
         return stats
 
@@ -156,6 +159,7 @@ class Indexer:
             generation = self.index_dir.generation()
             self.index_dir.remove_other_generations(generation)  # leftovers of an interrupted rebuild
             ix = self.index_dir.open()
+        start_toc = None if fresh else ix.latest_generation()
         session = Session(
             ix, stats, problems.report, fresh=fresh, commit_every=self.commit_every, jobs=self.jobs, progress=progress
         )
@@ -188,6 +192,16 @@ class Indexer:
         else:
             self.index_dir.touch(articles=stats.total_articles)
         self._refit(ix, stats, problems, progress, fresh=fresh)
+        if stats.articles_changed or fresh:
+            self._copies(ix, stats, problems, progress, start_toc, session.touched)
+
+    def _copies(self, ix, stats, problems, progress, start_toc: int | None, touched: set[str] | None) -> None:
+        """The copies file brought up to date with the committed articles (clustering.py)."""
+        progress.begin("copies")
+        generation = self.index_dir.generation()
+        stats.copies_clustered, stats.copies_stories = update_copies(
+            ix, self.index_dir.path, generation, start_toc, touched, problems.report
+        )
 
     def _refit(self, ix, stats: IndexStats, problems: ProblemLog, progress: Reporter, *, fresh: bool) -> None:
         latent = self.index_dir.path / LATENT_FILE

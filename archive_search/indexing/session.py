@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
+from ..copies.config import DEFAULT as COPIES
 from ..errors import InputError
 from ..model import Article, IndexStats
 from ..readers import Problem, parse_bytes, parse_jsonl_lines
@@ -20,6 +21,7 @@ from ..whoosh_ext.codec import deleted_docs
 from .captures import ArchiveArticles
 from .files import STDIN_PATH, Digests, Files, digest, open_regular, read_all, stream_digest, stream_lines
 from .progress import Reporter
+from .signatures import band_terms
 
 # The first bytes of a file that tell a web archive from other files.
 _SNIFF_BYTES = 4096
@@ -63,6 +65,9 @@ class Session:
         self.stream_ids: set[int] = set()
         # Hashes of the capture keys ("URL digest") of the web-archive articles written in this run.
         self.run_captures: set[int] = set()
+        # The ids written in this run, for the copies' update (clustering.py); None on a first
+        # build, or once there are too many to look up one by one.
+        self.touched: set[str] | None = None if fresh else set()
         self._digests: Digests | None = None  # path -> content hash, as indexed before the run
         self.doomed: set[str] = set()  # indexed files to remove at the end of the run (remove_later)
         self._present: Files | None = None  # the files this run's walk found
@@ -380,6 +385,11 @@ class Session:
         article.id = self._unique_id(article, display, where)
         self.ids[article.id] = where
         fields = document_fields(article, sig)
+        fields["lsh"] = band_terms(article.body, COPIES)
+        if self.touched is not None:
+            self.touched.add(article.id)
+            if len(self.touched) > COPIES.incremental_max:
+                self.touched = None
         if where != article.path:  # the path term says where it was indexed from; the stored one, its own
             fields["path"], fields["_stored_path"] = where, article.path
         self.writer.add_document(**fields)
