@@ -333,28 +333,47 @@ class Archive:
         return SearchResult(hits, found, notes)
 
     def list(
-        self, filters: Filters | None = None, *, sort: str = "path", limit: int | None = None, offset: int = 0
+        self,
+        filters: Filters | None = None,
+        *,
+        sort: str = "path",
+        limit: int | None = None,
+        offset: int = 0,
+        collapse: str | None = None,
     ) -> Iterator[Entry]:
         """Every article the filters match (all, without filters), without its body: by path
         then position (`sort="path"`), or "newest" or "oldest" first (undated ones last).
 
         An iterator: the articles are read one at a time as it is consumed (listing.py says
-        what is held meanwhile). Bad filters or options raise here, before the first one."""
-        return (Entry.of(article) for article in self._listed(filters, sort, limit, offset))
+        what is held meanwhile). Bad filters or options raise here, before the first one.
+        collapse="story" (or "article"): one article a story, its earliest published that the
+        filters let through (copies/fold.py)."""
+        return (Entry.of(article) for article in self._listed(filters, sort, limit, offset, collapse))
 
-    def export(self, filters: Filters | None = None) -> Iterator[Article]:
-        """Every article the filters match, whole, in `list`'s order: what `index -` reads back."""
-        return self._listed(filters, "path", None, 0)
+    def export(self, filters: Filters | None = None, collapse: str | None = None) -> Iterator[Article]:
+        """Every article the filters match, whole, in `list`'s order: what `index -` reads back
+        (with collapse, one a story, as `list` gives them)."""
+        return self._listed(filters, "path", None, 0, collapse)
 
-    def _listed(self, filters: Filters | None, sort: str, limit: int | None, offset: int) -> Iterator[Article]:
+    def _listed(
+        self, filters: Filters | None, sort: str, limit: int | None, offset: int, collapse: str | None = None
+    ) -> Iterator[Article]:
         from .listing import LIST_SORTS
 
+        if collapse is not None and collapse not in ("story", "article"):
+            raise QueryError(f"unknown --tier {collapse!r}; use one of: story, article")
         if sort not in LIST_SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(LIST_SORTS)}")
         if (limit is not None and limit < 0) or offset < 0:
             raise QueryError("--limit and --offset must be zero or more")
         q = self.parse("", filters).query
         searcher, stored = survive_switches(lambda: self._open_listing(q, sort), self._reopen_if_switched)
+        if collapse:
+            from .copies.fold import copies_to_drop
+
+            matched = None if q is wq.NullQuery else set(q.docs(searcher))
+            dropped = set(copies_to_drop(searcher, self._copies_file(), matched, collapse).values())
+            stored = (fields for fields in stored if fields.get("id") not in dropped)
         return self._articles(searcher, itertools.islice(stored, offset, None if limit is None else offset + limit))
 
     def _open_listing(self, q: wq.Query, sort: str) -> tuple:

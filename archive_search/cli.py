@@ -716,6 +716,8 @@ def list_(
     null: bool = typer.Option(False, "--null", "-0", help="With --format ids or paths: end each item with NUL."),
     fields: Optional[str] = FieldsOption,
     no_pager: bool = NoPagerOption,
+    collapse: bool = CollapseOption,
+    tier: CopyTier = TierOption,
 ) -> None:
     """List the articles of the index (all, or those the filters match), without their text.
 
@@ -731,7 +733,10 @@ def list_(
     term = _terminal()
     check_format("list", fmt, HIT_FORMATS, null=null)
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
-    entries = Archive(IndexDir(default_index_dir(index))).list(filters, sort=sort.value, limit=limit, offset=offset)
+    folded = tier.value if collapse else None
+    entries = Archive(IndexDir(default_index_dir(index))).list(
+        filters, sort=sort.value, limit=limit, offset=offset, collapse=folded
+    )
     listed = None  # stays None if the reader went away (`| head`): something was listed
     with output(term, pager=not no_pager) as out:
         resolved = term.resolve(fmt, color)
@@ -754,6 +759,8 @@ def export(
     output_file: Optional[Path] = typer.Option(
         None, "--output", "-o", help="Write to this file (replaced whole when complete) instead of stdout."
     ),
+    collapse: bool = CollapseOption,
+    tier: CopyTier = TierOption,
 ) -> None:
     """Write every stored field of the articles as JSON Lines, as `index -` reads them back.
 
@@ -767,7 +774,7 @@ def export(
     from .store import IndexDir, default_index_dir
 
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
-    articles = Archive(IndexDir(default_index_dir(index))).export(filters)
+    articles = Archive(IndexDir(default_index_dir(index))).export(filters, collapse=tier.value if collapse else None)
     exported = None  # stays None if the reader went away (`| head`): something was exported
     if output_file is not None:
         exported = export_to(articles, output_file)

@@ -63,7 +63,7 @@ def _count(archive, q: wq.Query, names: list[str], top: int, collapse: str | Non
         if collapse and q is not wq.NullQuery:
             from .copies.fold import copies_to_drop
 
-            drop = copies_to_drop(searcher, archive._copies_file(), set(q.docs(searcher)), collapse)
+            drop = set(copies_to_drop(searcher, archive._copies_file(), set(q.docs(searcher)), collapse))
         for subsearcher, offset in searcher.leaf_searchers():
             matched = set() if q is wq.NullQuery else set(q.docs(subsearcher))
             matched -= {d - offset for d in drop}

@@ -4,6 +4,8 @@ Layout of an index directory:
 
     archive-search.json     which Whoosh index generation is current, and the format
     write.lock              held (flock) by the one running indexer; names it
+    copies.sqlite           the verified pairs of copies and their clusters (copies/store.py),
+                            brought up to date by every run that changes the archive
     latent.npz              the latent space of the archive's words (ranking/latent.py), refitted by
                             every run that changes the archive; replaced atomically
     _g1_4.toc, g1_*.seg     Whoosh's files for generation "g1"

@@ -95,7 +95,7 @@ def _copies(archive, searcher, q, collapse: str | None) -> set[int]:
         raise QueryError(f"unknown --tier {collapse!r}; use one of: story, article")
     from .copies.fold import copies_to_drop
 
-    return copies_to_drop(searcher, archive._copies_file(), set(q.docs(searcher)), collapse)
+    return set(copies_to_drop(searcher, archive._copies_file(), set(q.docs(searcher)), collapse))
 
 
 def _timeline(searcher, text, q, everything, bounds, by, split, top, notes, drop=frozenset()) -> Timeline:

@@ -36,7 +36,7 @@ def story(seed: int, paragraphs: int = 6) -> list[str]:
     out = []
     for _ in range(paragraphs):
         words = []
-        for i in range(rng.randint(18, 26)):
+        for _ in range(rng.randint(18, 26)):
             roll = rng.random()
             if roll < 0.08:
                 words.append(_word(rng).capitalize())
@@ -82,7 +82,11 @@ def cases() -> tuple[list[dict], dict[str, str]]:
         record("orig-c", c, "2015-03-10T09:00:00-05:00"),
         record("trim-c", c[:2], "2015-03-11T09:00:00-05:00"),  # a paper ran the first two paragraphs
         record("orig-d", d, "2015-04-01T09:00:00-04:00"),
-        record("fix-d", [*d, "Correction: an earlier version misspelled Dunvu and gave 17 for 71."], "2015-04-02T09:00:00-04:00"),
+        record(
+            "fix-d",
+            [*d, "Correction: an earlier version misspelled Dunvu and gave 17 for 71."],
+            "2015-04-02T09:00:00-04:00",
+        ),
         # two different stories that share a boilerplate paragraph
         record("boiler-e", [*e, *BOILERPLATE], "2015-04-03T09:00:00-04:00"),
         record("boiler-f", [*f[:4], *BOILERPLATE], "2015-04-04T09:00:00-04:00"),
@@ -169,7 +173,9 @@ def test_search_collapse_folds_copies_into_the_earliest(archive_dir):
 def test_collapse_members_are_only_the_matching_copies(archive_dir):
     index = str(archive_dir / "index")
     records, _ = cases()
-    tail_words = " ".join(re.findall(r"\w+", records[4]["body"].split("\n\n")[-1])[:5])  # in orig-c's last paragraph only
+    tail_words = " ".join(
+        re.findall(r"\w+", records[4]["body"].split("\n\n")[-1])[:5]
+    )  # in orig-c's last paragraph only
     hits = json.loads(run_cli("search", tail_words, "--index", index, "-f", "json", "--collapse").stdout)
     c = next(h for h in hits if h["cluster"] == "orig-c")
     assert c["members"] == ["orig-c"] and c["copies"] == 1
@@ -320,3 +326,40 @@ def test_shared_passages_are_the_same_words_in_both(a, b, n):
         mine = re.findall(r"\w+", text[p.start : p.end].lower())
         theirs = re.findall(r"\w+", other[p.other_start : p.other_end].lower())
         assert mine == theirs and len(mine) == p.words >= n
+
+
+def test_a_run_that_changes_nothing_still_writes_a_missing_copies_file(tmp_path):
+    a = story(31)
+    index = tmp_path / "index"
+    feed = write_jsonl(tmp_path / "one.jsonl", [record("y1", a, "2016-01-01T00:00:00+00:00"),
+                                                 record("y2", a, "2016-01-01T01:00:00+00:00")])  # fmt: skip
+    Indexer(IndexDir(index)).run([str(feed)])
+    (index / "copies.sqlite").unlink()
+    stats = Indexer(IndexDir(index)).run([str(feed)])
+    assert stats.articles_changed == 0 and _memberships(index) == {"y1": "y1", "y2": "y1"}
+
+
+def test_remove_takes_an_article_out_of_its_cluster(tmp_path):
+    a = story(41)
+    records = [record(f"z{i}", a, f"2016-01-0{i}T00:00:00+00:00") for i in (1, 2, 3)]
+    index = tmp_path / "index"
+    Indexer(IndexDir(index)).run([str(write_jsonl(tmp_path / "feed.jsonl", records))])
+    assert _memberships(index) == {"z1": "z1", "z2": "z1", "z3": "z1"}
+    result = run_cli("remove", "z1", "--index", str(index))
+    assert result.exit_code == 0, result.stderr
+    assert _memberships(index) == {"z2": "z2", "z3": "z2"}  # the earliest left is the cluster's id
+    hits = json.loads(run_cli("search", "--source", "Generated Wire", "--index", str(index), "-f", "json",
+                              "--collapse").stdout)  # fmt: skip
+    assert [(h["id"], h["members"]) for h in hits] == [("z2", ["z2", "z3"])]
+
+
+def test_list_and_export_collapse_keep_one_article_a_story(archive_dir):
+    index = str(archive_dir / "index")
+    records, truth = cases()
+    listed = run_cli("list", "--index", index, "-f", "ids", "--collapse").stdout.split()
+    assert sorted(listed) == sorted(set(truth.values()))  # each story's earliest published copy
+    exported = [json.loads(line)["id"] for line in run_cli("export", "--index", index, "--collapse").stdout.splitlines()]
+    assert sorted(exported) == sorted(listed)
+    # with a filter, the earliest copy the filter lets through stands for the story
+    later = run_cli("list", "--index", index, "-f", "ids", "--collapse", "--since", "2015-04-02").stdout.split()
+    assert "fix-d" in later and "orig-d" not in later

@@ -74,20 +74,21 @@ def fold_page(searcher, stored, copies: CopiesFile | None, q: wq.Query, page: li
     return out
 
 
-def copies_to_drop(searcher, copies: CopiesFile | None, matched: set[int], tier: str) -> set[int]:
-    """The matched (global) docnums that are not their story's representative among the
-    matches: dropping them counts each story once, as its representative."""
-    if copies is None or not matched:
-        return set()
+def copies_to_drop(searcher, copies: CopiesFile | None, matched: set[int] | None, tier: str) -> dict[int, str]:
+    """{docnum: id} of the matched articles (global docnums; None: every article) that are
+    not their story's representative among the matches: dropping them counts each story
+    once, as its representative."""
+    if copies is None or matched is not None and not matched:
+        return {}
     groups: dict[str, list[tuple[bool, str, str, int]]] = {}
     for article_id, story, article, published in copies.all_members():
         docnum = searcher.document_number(id=article_id)
-        if docnum is not None and docnum in matched:
+        if docnum is not None and (matched is None or docnum in matched):
             key = story if tier == "story" else article
             groups.setdefault(key, []).append((published is None, published or "", article_id, docnum))
-    drop: set[int] = set()
+    drop: dict[int, str] = {}
     for group in groups.values():
         if len(group) > 1:
             group.sort()
-            drop.update(item[3] for item in group[1:])
+            drop.update((item[3], item[2]) for item in group[1:])
     return drop

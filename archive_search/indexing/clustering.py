@@ -58,6 +58,19 @@ def update_copies(
         return 0, 0
 
 
+def is_current(index_path: Path, generation: str, toc: int, config: CopiesConfig = DEFAULT) -> bool:
+    """Whether the copies file matches the index as it is (a run that changed nothing, after
+    one that wrote the file, has nothing to do)."""
+    db = store.open_for_update(index_path)
+    if db is None:
+        return False
+    try:
+        meta = store.read_meta(db)
+    finally:
+        db.close()
+    return meta == {"generation": generation, "toc": str(toc), "config": config.version()}
+
+
 def _current(index_path: Path, generation: str, start_toc: int | None, config: CopiesConfig):
     """The copies file open for an update, if it matches the index as the run found it."""
     db = store.open_for_update(index_path)

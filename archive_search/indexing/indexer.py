@@ -28,7 +28,7 @@ from ..readers import Problem
 from ..schema import build_schema
 from ..store import LATENT_FILE, IndexDir
 from ..whoosh_ext import install
-from .clustering import update_copies
+from .clustering import is_current, update_copies
 from .exclude import Excluder
 from .files import STDIN, Files
 from .problems import ProblemLog
@@ -192,13 +192,15 @@ class Indexer:
         else:
             self.index_dir.touch(articles=stats.total_articles)
         self._refit(ix, stats, problems, progress, fresh=fresh)
-        if stats.articles_changed or fresh:
-            self._copies(ix, stats, problems, progress, start_toc, session.touched)
+        self._copies(ix, stats, problems, progress, start_toc, session.touched)
 
     def _copies(self, ix, stats, problems, progress, start_toc: int | None, touched: set[str] | None) -> None:
-        """The copies file brought up to date with the committed articles (clustering.py)."""
-        progress.begin("copies")
+        """The copies file brought up to date with the committed articles (clustering.py);
+        also after a run that changed nothing, if an earlier one stopped before writing it."""
         generation = self.index_dir.generation()
+        if is_current(self.index_dir.path, generation, ix.latest_generation()):
+            return
+        progress.begin("copies")
         stats.copies_clustered, stats.copies_stories = update_copies(
             ix, self.index_dir.path, generation, start_toc, touched, problems.report
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from ..schema import article_from_stored, document_fields
+from ..schema import article_from_stored
 from .files import STDIN_PATH
 from .session import Session, _filesig
 
@@ -49,7 +49,7 @@ def _remove_from_file(session: Session, path: str, doomed: set[str]) -> None:
     session.replaced.add(path)
     kept = [doc for doc in docs if doc.get("id") not in doomed]
     for doc in kept:
-        session.writer.add_document(**document_fields(article_from_stored(doc), _filesig(path, _NO_HASH)))
+        session.writer.add_document(**session.document(article_from_stored(doc), _filesig(path, _NO_HASH)))
     session.stats.articles_removed += len(docs) - len(kept)
     session.stats.files_removed += not kept
 

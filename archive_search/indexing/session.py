@@ -384,8 +384,7 @@ class Session:
         where = article.path if where is None else where
         article.id = self._unique_id(article, display, where)
         self.ids[article.id] = where
-        fields = document_fields(article, sig)
-        fields["lsh"] = band_terms(article.body, COPIES)
+        fields = self.document(article, sig)
         if self.touched is not None:
             self.touched.add(article.id)
             if len(self.touched) > COPIES.incremental_max:
@@ -395,6 +394,13 @@ class Session:
         self.writer.add_document(**fields)
         self.articles_written += 1
         self.pending += 1
+
+    @staticmethod
+    def document(article: Article, sig: str | None) -> dict:
+        """The Whoosh document of an article, with its signature's bands (signatures.py)."""
+        fields = document_fields(article, sig)
+        fields["lsh"] = band_terms(article.body, COPIES)
+        return fields
 
     def _owner(self, article_id: str) -> str | None:
         """The path of the other article that already has this id, if any."""

@@ -223,7 +223,9 @@ def shared_terms(reader, fieldname: str, most: int) -> Iterator[list[int]]:
 
 
 def _leaf_terms(leaf, offset: int, fieldname: str) -> Iterator[tuple[bytes, list[int]]]:
-    terms = leaf._terms
+    terms = getattr(leaf, "_terms", None)
+    if terms is None or fieldname not in leaf.schema:  # an empty index's reader has no terms file
+        return
     prefix = terms._keycoder(fieldname, b"")
     index = terms._tindex
     pos = index.closest_key_pos(prefix)
