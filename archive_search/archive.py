@@ -249,8 +249,24 @@ class Archive:
             self._space = SpaceFile(self.index_dir.path / LATENT_FILE)
         return self._space.get(notes)
 
-    def count(self, text: str, filters: Filters | None = None) -> int:
-        return self.search(text, filters, limit=0, snippets=False).total or 0
+    def count(self, text: str, filters: Filters | None = None, collapse: str | None = None) -> int:
+        """How many articles match (with collapse, how many stories: copies count once)."""
+        if not collapse:
+            return self.search(text, filters, limit=0, snippets=False).total or 0
+        return self._count_stories(text, filters, collapse)
+
+    @_survives_rebuilds
+    def _count_stories(self, text: str, filters: Filters | None, collapse: str) -> int:
+        from .copies.fold import copies_to_drop
+
+        if collapse not in ("story", "article"):
+            raise QueryError(f"unknown --tier {collapse!r}; use one of: story, article")
+        parsed = self.parse(text, filters)
+        if parsed.query is wq.NullQuery:
+            return 0
+        with self._searcher() as searcher:
+            matched = set(parsed.query.docs(searcher))
+            return len(matched) - len(copies_to_drop(searcher, self._copies_file(), matched, collapse))
 
     def _hit(
         self,

@@ -505,9 +505,10 @@ def search(
     if count:
         result = archive.search(query, filters, sort=order, limit=0, snippets=False)
         print_notes(result)
+        total = archive.count(query, filters, collapse=folded) if folded and result.total else result.total
         with writing_output():
-            sys.stdout.write(f"{result.total}\n")
-        raise typer.Exit(ExitStatus.OK if result.total else ExitStatus.NO_MATCH)
+            sys.stdout.write(f"{total}\n")
+        raise typer.Exit(ExitStatus.OK if total else ExitStatus.NO_MATCH)
     result = archive.search(
         query,
         filters,

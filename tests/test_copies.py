@@ -355,11 +355,22 @@ def test_remove_takes_an_article_out_of_its_cluster(tmp_path):
 
 def test_list_and_export_collapse_keep_one_article_a_story(archive_dir):
     index = str(archive_dir / "index")
-    records, truth = cases()
+    _, truth = cases()
     listed = run_cli("list", "--index", index, "-f", "ids", "--collapse").stdout.split()
     assert sorted(listed) == sorted(set(truth.values()))  # each story's earliest published copy
-    exported = [json.loads(line)["id"] for line in run_cli("export", "--index", index, "--collapse").stdout.splitlines()]
+    exported = [
+        json.loads(line)["id"] for line in run_cli("export", "--index", index, "--collapse").stdout.splitlines()
+    ]
     assert sorted(exported) == sorted(listed)
     # with a filter, the earliest copy the filter lets through stands for the story
     later = run_cli("list", "--index", index, "-f", "ids", "--collapse", "--since", "2015-04-02").stdout.split()
     assert "fix-d" in later and "orig-d" not in later
+
+
+def test_count_with_collapse_counts_stories(archive_dir):
+    index = str(archive_dir / "index")
+    _, truth = cases()
+    plain = run_cli("search", "--source", "Generated Wire", "--index", index, "--count")
+    folded = run_cli("search", "--source", "Generated Wire", "--index", index, "--count", "--collapse")
+    assert plain.stdout.strip() == str(len(truth)) and folded.stdout.strip() == str(len(set(truth.values())))
+    assert folded.exit_code == 0

@@ -78,7 +78,7 @@ def copies_to_drop(searcher, copies: CopiesFile | None, matched: set[int] | None
     """{docnum: id} of the matched articles (global docnums; None: every article) that are
     not their story's representative among the matches: dropping them counts each story
     once, as its representative."""
-    if copies is None or matched is not None and not matched:
+    if copies is None or (matched is not None and not matched):
         return {}
     groups: dict[str, list[tuple[bool, str, str, int]]] = {}
     for article_id, story, article, published in copies.all_members():
