@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from whoosh import query as wq
 
+from .copies.config import check_tier
 from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError, QueryError
 from .model import ArchiveStats, Article, Entry, Hit, SearchResult
 from .query import Filters, ParsedQuery, parse_query
@@ -132,8 +133,7 @@ class Archive:
         common words is most of the work on a large archive, and a script reading the hits
         does not need it. collapse="story" (or "article") folds the copies of an article into
         one hit (copies/fold.py), from the clusters found at index time."""
-        if collapse is not None and collapse not in ("story", "article"):
-            raise QueryError(f"unknown --tier {collapse!r}; use one of: story, article")
+        check_tier(collapse)
         if sort is not None and sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
         if limit < 0 or offset < 0:
@@ -259,8 +259,7 @@ class Archive:
     def _count_stories(self, text: str, filters: Filters | None, collapse: str) -> int:
         from .copies.fold import copies_to_drop
 
-        if collapse not in ("story", "article"):
-            raise QueryError(f"unknown --tier {collapse!r}; use one of: story, article")
+        check_tier(collapse)
         parsed = self.parse(text, filters)
         if parsed.query is wq.NullQuery:
             return 0
@@ -376,8 +375,7 @@ class Archive:
     ) -> Iterator[Article]:
         from .listing import LIST_SORTS
 
-        if collapse is not None and collapse not in ("story", "article"):
-            raise QueryError(f"unknown --tier {collapse!r}; use one of: story, article")
+        check_tier(collapse)
         if sort not in LIST_SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(LIST_SORTS)}")
         if (limit is not None and limit < 0) or offset < 0:

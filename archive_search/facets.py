@@ -17,6 +17,7 @@ from datetime import datetime
 from whoosh import query as wq
 from whoosh.util.times import long_to_datetime
 
+from .copies.config import check_tier
 from .errors import QueryError
 from .model import FacetCounts
 from .query import Filters, ParsedQuery
@@ -52,6 +53,7 @@ def facet_counts(
     parsed = query if isinstance(query, ParsedQuery) else archive.parse(query, filters)
     if parsed.query is wq.NullQuery and isinstance(query, str) and not query.strip():
         raise QueryError("empty query: give some words to search for, or a filter such as --author")
+    check_tier(collapse)
     count = lambda: _count(archive, parsed.query, names, top, collapse)  # noqa: E731
     return survive_switches(count, archive._reopen_if_switched)
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
+from .copies.config import check_tier
 from .daterange import WIDEST_OFFSET
 from .errors import QueryError
 from .model import Period, Series, Timeline, Undated
@@ -89,10 +90,9 @@ def _local_bounds(filters: Filters) -> tuple[datetime | None, datetime | None]:
 
 def _copies(archive, searcher, q, collapse: str | None) -> set[int]:
     """With collapse: the matches (global docnums) that are another copy of a story counted."""
+    check_tier(collapse)
     if not collapse:
         return set()
-    if collapse not in ("story", "article"):
-        raise QueryError(f"unknown --tier {collapse!r}; use one of: story, article")
     from .copies.fold import copies_to_drop
 
     return set(copies_to_drop(searcher, archive._copies_file(), set(q.docs(searcher)), collapse))

@@ -6,12 +6,14 @@
 /tmp/ref 8b869f7); its package is run from that checkout with this Python. Builds of both
 are interleaved (the machine is shared: only ratios of one run mean something), whole
 processes, median of --runs; then whole-process searches on the new index, each query
-plain and with --collapse, interleaved, median of 7.
+plain and with --collapse, interleaved after one warm-up of each, median of SEARCH_RUNS.
+--skip-build searches the index kept by an earlier run (--keep), with that run's build times.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -25,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REUTERS = ROOT.parent / "shared" / "corpora" / "reuters21578"
 QUERIES = ("oil prices", "coffee", "grain ships", "prime rate")
 MARKER = "copies-cost"
+SEARCH_RUNS = 11
 
 
 def run(args: list[str], pythonpath: Path) -> float:
@@ -54,7 +57,8 @@ def searches(index: Path) -> list[tuple[str, float, float]]:
     for query in QUERIES:
         plain, folded = [], []
         base = [sys.executable, "-m", "archive_search", "search", query, "--format", "jsonl", "--index", str(index)]
-        for _ in range(7):
+        run(base, ROOT), run([*base, "--collapse"], ROOT)  # warm-up: the index's files into the page cache
+        for _ in range(SEARCH_RUNS):
             plain.append(run(base, ROOT))
             folded.append(run([*base, "--collapse"], ROOT))
         out.append((query, statistics.median(plain), statistics.median(folded)))
@@ -74,7 +78,7 @@ def table(new: list[float], old: list[float], found: list[tuple[str, float, floa
     ]
     for query, p, f in found:
         lines.append(f"| {query} | {p * 1000:.0f} ms | {f * 1000:.0f} ms | **{f / p:.2f}** |")
-    lines += ["", "Whole processes; searches median of 7, interleaved."]
+    lines += ["", f"Whole processes; searches median of {SEARCH_RUNS}, interleaved, after a warm-up."]
     return "\n".join(lines)
 
 
@@ -96,8 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, default=Path(tempfile.gettempdir()) / "copies-cost.idx")
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument("--skip-build", action="store_true")
     args = parser.parse_args(argv)
-    new, old = builds(args.reference, args.runs, args.keep)
+    saved = args.keep.with_name(args.keep.name + ".builds.json")
+    if args.skip_build:
+        new, old = json.loads(saved.read_text())
+    else:
+        new, old = builds(args.reference, args.runs, args.keep)
+        saved.write_text(json.dumps([new, old]))
     text = table(new, old, searches(args.keep), args.runs)
     print(text)
     if args.markdown:

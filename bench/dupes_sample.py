@@ -3,6 +3,7 @@
     python bench/dupes_sample.py --out tests/data/reuters_dupe_pairs.tsv [--per-bin 30] [--seed 23]
     python bench/dupes_sample.py --show reuters-12 reuters-14      # both texts, for the labeller
     python bench/dupes_sample.py --show-file pairs.tsv             # every pair's texts
+    python bench/dupes_sample.py --out new.tsv --seed 2324 --per-bin 24 --exclude tests/data/reuters_dupe_pairs.tsv
 
 The pairs are found by a computation of its own, independent of archive-search's signatures:
 every pair of stories sharing at least a few word 3-shingles (through an inverted list of the
@@ -72,13 +73,13 @@ def candidate_pairs(sets: dict[str, set]) -> Counter:
     return shared
 
 
-def sample(per_bin: int, seed: int) -> list[tuple[str, str, float, float]]:
+def sample(per_bin: int, seed: int, exclude: set[frozenset] = frozenset()) -> list[tuple[str, str, float, float]]:
     articles = stories(REUTERS)
     sets = {key: shingles(a.body, 3) for key, a in articles.items()}
     counted = candidate_pairs(sets)
     binned: dict[int, list] = defaultdict(list)
     for (a, b), n in counted.items():
-        if n < MIN_SHARED:
+        if n < MIN_SHARED or frozenset((a, b)) in exclude:
             continue
         j, c = similarity(sets[a], sets[b])
         s = max(j, c)
@@ -113,12 +114,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--show", nargs=2, metavar="ID")
     parser.add_argument("--show-file", type=Path, help="every pair of a TSV (columns a, b first)")
+    parser.add_argument("--exclude", type=Path, action="append", default=[], help="leave out the pairs of this TSV")
     args = parser.parse_args()
     if args.show or args.show_file:
         rows = [line.split("\t")[:2] for line in args.show_file.read_text().splitlines()[1:]] if args.show_file else []
         show([tuple(args.show)] if args.show else [tuple(r) for r in rows])
         return
-    pairs = sample(args.per_bin, args.seed)
+    exclude = {
+        frozenset(line.split("\t")[:2]) for path in args.exclude for line in path.read_text().splitlines()[1:]
+    }
+    pairs = sample(args.per_bin, args.seed, exclude)
     lines = ["a\tb"] + [f"{a}\t{b}" for a, b, _, _ in pairs]
     args.out.write_text("\n".join(lines) + "\n")
     print(f"{len(pairs)} pairs -> {args.out}", file=sys.stderr)

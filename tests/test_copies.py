@@ -374,3 +374,21 @@ def test_count_with_collapse_counts_stories(archive_dir):
     folded = run_cli("search", "--source", "Generated Wire", "--index", index, "--count", "--collapse")
     assert plain.stdout.strip() == str(len(truth)) and folded.stdout.strip() == str(len(set(truth.values())))
     assert folded.exit_code == 0
+
+
+def test_a_cluster_is_copies_of_its_earliest_article_not_a_chain(tmp_path):
+    """Clusters are stars around their earliest article: an article joins the story of one it
+    copies, never through a copy of a copy (which would chain one template's reports)."""
+    whole = story(61, 8)
+    records = [
+        record("first-half", whole[:4], "2016-02-01T09:00:00+00:00"),
+        record("whole", whole, "2016-02-01T12:00:00+00:00"),  # contains first-half: its copy
+        record("second-half", whole[4:], "2016-02-01T15:00:00+00:00"),  # a copy of whole's end only
+    ]
+    index = tmp_path / "index"
+    Indexer(IndexDir(index)).run([str(write_jsonl(tmp_path / "feed.jsonl", records))])
+    assert _memberships(index) == {"first-half": "first-half", "whole": "first-half"}
+    # With the whole story first, both halves are its copies: one story.
+    records[1]["published"] = "2016-02-01T06:00:00+00:00"
+    Indexer(IndexDir(index)).run([str(write_jsonl(tmp_path / "feed.jsonl", records))])
+    assert _memberships(index) == {"whole": "whole", "first-half": "whole", "second-half": "whole"}

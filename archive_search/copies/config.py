@@ -1,13 +1,23 @@
 """CopiesConfig: every setting of near-duplicate detection, its default and the reason for it.
 
-The defaults were chosen on the development third of the hand-labelled Reuters pairs
-(tests/data/reuters_dupe_pairs.tsv, set "dev") and on the generated cases of
-tests/test_copies.py; the other two thirds measure them (bench/copies.py, docs/copies.md).
+The defaults were chosen on the development sets of the hand-labelled Reuters pairs
+(tests/data/reuters_dupe_pairs.tsv, sets "dev" and "dev2") and the generated cases of
+tests/test_copies.py; the set "test" measures them (bench/copies_pairs.py, docs/copies.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ..errors import QueryError
+
+TIERS = ("story", "article")  # what --collapse folds and `dupes` lists: whole stories, or same-article copies
+
+
+def check_tier(tier: str | None) -> None:
+    """QueryError for a tier that is none of TIERS (None: no folding asked for)."""
+    if tier is not None and tier not in TIERS:
+        raise QueryError(f"unknown --tier {tier!r}; use one of: {', '.join(TIERS)}")
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,9 @@ class CopiesConfig:
     # filled in again (a weekly report, another company's dividend) shares its words and
     # changes its figures. So: 3-shingles at Jaccard >= this, with identical figures.
     article_jaccard3_same_figures: float = 0.7
+    # ... for texts of this many words or more: two short notices (one fund's payout and
+    # another's) can differ in one name only.
+    article_min_words_same_figures: int = 40
     # "Same story": re-edited, trimmed, a correction appended. 3-shingles, the shorter
     # copy contained in the longer (a paper running the first paragraphs) or Jaccard.
     story_containment3: float = 0.8
@@ -28,11 +41,11 @@ class CopiesConfig:
     # this share of the longer's words (two reports of one template are of a length).
     trimmed_length: float = 0.8
     # ... and the figures agree: most of the shorter copy's figures are in the longer (a
-    # correction changes one; another week's report most of them), and for copies of about
-    # the same length most figures are shared (a trimmed copy loses figures with its
-    # paragraphs, so it is judged by the containment alone).
+    # correction changes one; another week's report most of them). Copies of about the same
+    # length must keep every figure: the same market's table an hour later, or the same
+    # template another day, re-uses the words and changes some figures. (A trimmed copy
+    # loses figures with its paragraphs: it is judged by the containment alone.)
     story_figures_containment: float = 0.8
-    story_figures_jaccard: float = 0.7
     # Texts shorter than this are templates more often than stories (a dividend notice, a
     # price quote): too short to tell a copy from another item, they join no cluster.
     min_words: int = 20

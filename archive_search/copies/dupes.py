@@ -3,9 +3,9 @@ and the passages the two texts share (character offsets in both bodies)."""
 
 from __future__ import annotations
 
-from ..errors import ArticleNotFoundError, QueryError
+from ..errors import ArticleNotFoundError
 from ..model import Copy, CopyCluster
-from .config import DEFAULT, CopiesConfig
+from .config import DEFAULT, CopiesConfig, check_tier
 from .text import Features, compare, shared_passages, tier
 
 PASSAGES = 5  # the longest shared passages listed a copy
@@ -14,8 +14,7 @@ PASSAGES = 5  # the longest shared passages listed a copy
 def dupes(archive, article_id: str, tier_name: str = "story", config: CopiesConfig = DEFAULT) -> CopyCluster:
     """The article's cluster of the tier ("story" or "article"); ArticleNotFoundError if no
     article has the id."""
-    if tier_name not in ("story", "article"):
-        raise QueryError(f"unknown --tier {tier_name!r}; use one of: story, article")
+    check_tier(tier_name)
     article = archive.get(article_id)
     if article is None:
         raise ArticleNotFoundError(article_id)

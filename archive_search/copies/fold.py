@@ -17,8 +17,6 @@ from whoosh import query as wq
 
 from .store import CopiesFile
 
-TIERS = ("story", "article")
-
 
 @dataclass
 class Folded:

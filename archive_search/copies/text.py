@@ -144,15 +144,19 @@ def tier(sim: Similarity, config: CopiesConfig) -> str | None:
         return None
     if sim.jaccard5 >= config.article_jaccard5:
         return ARTICLE
-    if sim.jaccard3 >= config.article_jaccard3_same_figures and sim.figures_jaccard >= 1.0:
+    if (
+        sim.jaccard3 >= config.article_jaccard3_same_figures
+        and sim.figures_jaccard >= 1.0
+        and sim.shorter_words >= config.article_min_words_same_figures
+    ):
         return ARTICLE
     if sim.figures_containment < config.story_figures_containment:
         return None
     trimmed = sim.shorter_words <= config.trimmed_length * sim.longer_words
     if trimmed and sim.containment3 >= config.story_containment3:
         return STORY  # a trimmed copy: its figures went with its paragraphs, so containment alone
-    if sim.jaccard3 >= config.story_jaccard3 and sim.figures_jaccard >= config.story_figures_jaccard:
-        return STORY
+    if sim.jaccard3 >= config.story_jaccard3 and sim.figures_jaccard >= 1.0:
+        return STORY  # re-worded, the facts unchanged: a report of another hour or day changes figures
     return None
 
 

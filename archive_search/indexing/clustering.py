@@ -2,8 +2,8 @@
 
 Candidates are the articles sharing a band term of their MinHash signatures (the `lsh`
 field, signatures.py); every candidate pair is verified by its real similarity and date
-(copies/text.py), and the clusters are the connected components of the verified pairs
-(union-find), a story's representative its earliest published member.
+(copies/text.py), and the clusters are stars of the verified pairs: in publication order,
+each article joins the earliest cluster head it is a copy of, or heads one (_stars).
 
 A first build, a rebuild, a run with many changes, or a copies file that does not match the
 index (a run interrupted after its commit, another version's settings) makes the file anew
@@ -216,53 +216,39 @@ def _write_pairs(db: sqlite3.Connection, verified: list[tuple]) -> None:
 # -- clusters ----------------------------------------------------------------------------
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        parent = self.parent
-        root = parent.setdefault(x, x)
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:  # path compression keeps the trees flat
-            parent[x], x = root, parent[x]
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-    def groups(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for x in list(self.parent):
-            out.setdefault(self.find(x), []).append(x)
-        return out
+def _stars(order: list[str], links: dict[str, set[str]]) -> dict[str, str]:
+    """Each article's cluster head: in publication order, an article joins the earliest
+    head it is linked to, or heads a cluster of its own. A copy is a copy of its original:
+    two articles joined only through others (one template's reports, each like the last)
+    do not make one cluster, as a chain of pairs would."""
+    rank = {node: n for n, node in enumerate(order)}
+    head: dict[str, str] = {}
+    for node in order:
+        heads = [other for other in links.get(node, ()) if head.get(other) == other]
+        head[node] = min(heads, key=rank.__getitem__) if heads else node
+    return head
 
 
 def _write_members(db: sqlite3.Connection) -> tuple[int, int]:
     """The member table anew from every pair; (clustered articles, stories)."""
     published = dict(db.execute("SELECT id, published FROM node"))
-    stories, articles = _UnionFind(), _UnionFind()
+    story_links: dict[str, set[str]] = {}
+    article_links: dict[str, set[str]] = {}
     for a, b, kind in db.execute("SELECT a, b, tier FROM pair"):
-        stories.union(a, b)
-        articles.find(a), articles.find(b)
+        story_links.setdefault(a, set()).add(b)
+        story_links.setdefault(b, set()).add(a)
         if kind == ARTICLE:
-            articles.union(a, b)
-
-    def earliest(ids: list[str]) -> str:
-        return min(ids, key=lambda i: (published.get(i) is None, published.get(i) or "", i))
-
-    article_rep = {}
-    for group in articles.groups().values():
-        rep = earliest(group)
-        article_rep.update(dict.fromkeys(group, rep))
-    rows = []
-    groups = [g for g in stories.groups().values() if len(g) > 1]
-    for group in groups:
-        rep = earliest(group)
-        rows += [(i, rep, article_rep.get(i, i), published.get(i)) for i in group]
+            article_links.setdefault(a, set()).add(b)
+            article_links.setdefault(b, set()).add(a)
+    order = sorted(story_links, key=lambda i: (published.get(i) is None, published.get(i) or "", i))
+    story = _stars(order, story_links)
+    # Same-article clusters within each story, so that every one lies inside one story.
+    inside = {a: {b for b in links if story[b] == story[a]} for a, links in article_links.items()}
+    article = _stars(order, inside)
+    sizes: dict[str, int] = {}
+    for head in story.values():
+        sizes[head] = sizes.get(head, 0) + 1
+    rows = [(i, story[i], article.get(i, i), published.get(i)) for i in order if sizes[story[i]] > 1]
     db.execute("DELETE FROM member")
     db.executemany("INSERT INTO member VALUES (?, ?, ?, ?)", rows)
-    return len(rows), len(groups)
+    return len(rows), sum(1 for n in sizes.values() if n > 1)
