@@ -7,9 +7,9 @@ tests/data/reuters_dupe_pairs.tsv holds labelled pairs (ids only), each with a v
 (same-article, same-story, different) and a one-line reason, in three sets: "dev", 324 pairs
 drawn by bench/dupes_sample.py across the whole similarity range; "dev2", 150 pairs drawn
 from those an earlier version joined (to see its mistakes); both used to choose the settings;
-and "test", 216 more pairs drawn like "dev" (none of the others), measuring them once. A pair counts as joined when archive-search put both in the same cluster of
-the tier (transitively, as a user sees it), in an index of Reuters-21578 built with the
-settings to measure:
+and "test", 216 more pairs drawn like "dev" (none of the others), measuring them once.
+A pair counts as joined when archive-search put both in the same cluster of the tier (as a
+user sees it), in an index of Reuters-21578 built with the settings to measure:
 
     archive-search index ../shared/corpora/reuters21578 --index /tmp/reuters.idx
 """

@@ -120,9 +120,7 @@ def main() -> None:
         rows = [line.split("\t")[:2] for line in args.show_file.read_text().splitlines()[1:]] if args.show_file else []
         show([tuple(args.show)] if args.show else [tuple(r) for r in rows])
         return
-    exclude = {
-        frozenset(line.split("\t")[:2]) for path in args.exclude for line in path.read_text().splitlines()[1:]
-    }
+    exclude = {frozenset(line.split("\t")[:2]) for path in args.exclude for line in path.read_text().splitlines()[1:]}
     pairs = sample(args.per_bin, args.seed, exclude)
     lines = ["a\tb"] + [f"{a}\t{b}" for a, b, _, _ in pairs]
     args.out.write_text("\n".join(lines) + "\n")
