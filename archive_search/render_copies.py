@@ -42,8 +42,8 @@ def _line(copy) -> str:
     shared = sum(p.words for p in copy.passages)
     kind = copy.tier or "joined through others"
     return one_line(
-        f"{copy.id}  {when}  {kind}  jaccard {copy.jaccard5:.2f} (5-word) {copy.jaccard3:.2f} (3-word), "
-        f"contained {copy.containment3:.2f}, {shared:,} words shared  {copy.title}"
+        f"{copy.id} {when} {kind} jaccard {copy.jaccard5:.2f} (5-word) {copy.jaccard3:.2f} (3-word), "
+        f"contained {copy.containment3:.2f}, {shared:,} words shared {copy.title}"
     )
 
 
