@@ -388,3 +388,18 @@ def test_a_cluster_is_copies_of_its_earliest_article_not_a_chain(tmp_path):
     records[1]["published"] = "2016-02-01T06:00:00+00:00"
     Indexer(IndexDir(index)).run([str(write_jsonl(tmp_path / "feed.jsonl", records))])
     assert _memberships(index) == {"whole": "whole", "first-half": "whole", "second-half": "whole"}
+
+
+def test_a_huge_body_is_compared_on_its_opening(tmp_path):
+    """A copy shows in its opening: two huge bodies that share their first 100,000 characters
+    and differ after are copies, signed and compared without reading all of either."""
+    opening = "\n\n".join(story(71, 8))
+    while len(opening) < 120_000:
+        opening += "\n\n" + "\n\n".join(story(len(opening), 8))
+    records = [
+        record("huge-1", [opening, *story(81, 40)], "2016-03-01T00:00:00+00:00"),
+        record("huge-2", [opening, *story(82, 40)], "2016-03-01T01:00:00+00:00"),
+    ]
+    index = tmp_path / "index"
+    Indexer(IndexDir(index)).run([str(write_jsonl(tmp_path / "feed.jsonl", records))])
+    assert _memberships(index) == {"huge-1": "huge-1", "huge-2": "huge-1"}

@@ -49,6 +49,9 @@ class CopiesConfig:
     # Texts shorter than this are templates more often than stories (a dividend notice, a
     # price quote): too short to tell a copy from another item, they join no cluster.
     min_words: int = 20
+    # Texts are compared (and signed) on their first this many characters: a copy shows in
+    # its opening, and a stranger's ten-megabyte "article" must not cost seconds.
+    max_chars: int = 100_000
     # Both tiers: most of the shorter copy's names (capitalised words) are in the longer;
     # the same notice from another company or place names others.
     names_containment: float = 0.8

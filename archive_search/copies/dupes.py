@@ -29,14 +29,14 @@ def dupes(archive, article_id: str, tier_name: str = "story", config: CopiesConf
     result.cluster = found.story if tier_name == "story" else found.article
     members = [m for m, _ in copies.members(result.cluster, tier_name)]
     direct = {(p.a, p.b): p.tier for p in copies.pairs_of(members)}
-    own = Features.of(article.body)
+    own = Features.of(article.body, config.max_chars)
     for member in members:
         if member == article_id:
             continue
         other = archive.get(member)
         if other is None:  # gone since the copies were found
             continue
-        sim = compare(own, Features.of(other.body))
+        sim = compare(own, Features.of(other.body, config.max_chars))
         kind = direct.get((min(article_id, member), max(article_id, member)))
         result.copies.append(
             Copy(

@@ -69,9 +69,11 @@ class Features:
     names: set[str]
 
     @classmethod
-    def of(cls, text: str) -> Features:
-        w = words(text)
-        return cls(len(w), shingles(w, 5), shingles(w, 3), figures(w), names(text))
+    def of(cls, text: str, most: int = 100_000) -> Features:
+        """The features of the text's first `most` characters (CopiesConfig.max_chars)."""
+        head = text[:most]
+        w = words(head)
+        return cls(len(w), shingles(w, 5), shingles(w, 3), figures(w), names(head))
 
 
 def names(text: str) -> set[str]:

@@ -171,9 +171,8 @@ def _verify(searcher, pairs: Iterable[tuple[int, int]], config: CopiesConfig) ->
             if len(cache) >= _CACHE:
                 cache.clear()
             fields = searcher.stored_fields(docnum)
-            found = cache[docnum] = _Article(
-                fields.get("id", ""), _utc(fields.get("published_at")), Features.of(fields.get("body") or "")
-            )
+            features = Features.of(fields.get("body") or "", config.max_chars)
+            found = cache[docnum] = _Article(fields.get("id", ""), _utc(fields.get("published_at")), features)
         return found
 
     for x, y in pairs:

@@ -22,7 +22,7 @@ _MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)
 
 def band_terms(body: str, config: CopiesConfig) -> str:
     """The space-separated `lsh` terms of a body ("" for one too short to join any cluster)."""
-    w = words(body)
+    w = words(body[: config.max_chars])
     if len(w) < config.min_words:
         return ""
     # Repeated 3-shingles change no minimum: a list is as good as a set, and cheaper.
