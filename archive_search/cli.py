@@ -509,7 +509,16 @@ def search(
         with writing_output():
             sys.stdout.write(f"{total}\n")
         raise typer.Exit(ExitStatus.OK if total else ExitStatus.NO_MATCH)
-    result = archive.search(
+    result = search_page(archive, query, filters, resolved, order, limit, offset, folded)
+    print_notes(result)
+    with output(term, pager=not no_pager) as out:
+        render_hits(result, resolved, out, color=term.color(color), null=null, width=term.width, fields=fields)
+    raise typer.Exit(search_status(term, result, limit))
+
+
+def search_page(archive, query, filters, resolved: OutputFormat, order, limit, offset, collapse):
+    """The page of hits `search` shows, with only what the output format shows (snippets, the total)."""
+    return archive.search(
         query,
         filters,
         sort=order,
@@ -517,17 +526,18 @@ def search(
         offset=offset,
         snippets=resolved.shows_snippets,
         count=resolved.shows_total,
-        collapse=folded,
+        collapse=collapse,
     )
-    print_notes(result)
-    with output(term, pager=not no_pager) as out:
-        render_hits(result, resolved, out, color=term.color(color), null=null, width=term.width, fields=fields)
+
+
+def search_status(term: Terminal, result, limit: int) -> ExitStatus:
+    """`search`'s exit status once its hits are written (saying so when nothing matched)."""
     if not result.matched:
         no_matches(term, result)
-        raise typer.Exit(ExitStatus.NO_MATCH)
+        return ExitStatus.NO_MATCH
     # An empty page past the last match ends a script's paging loop; --limit 0 asks only
     # whether anything matches.
-    raise typer.Exit(ExitStatus.OK if result.hits or not limit else ExitStatus.NO_MATCH)
+    return ExitStatus.OK if result.hits or not limit else ExitStatus.NO_MATCH
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .cli import no_matches, output, print_notes
+from .cli import output, print_notes, search_page, search_status
 from .errors import UsageError
 from .render import OutputFormat, check_format
 from .status import ExitStatus
@@ -65,16 +65,7 @@ def run_search_extras(archive, query, filters, term, resolved, color, order, lim
             render_facets(counts, resolved, out, color=styling, width=term.width)
         total = next(iter(counts.values())).total
         return ExitStatus.OK if total else ExitStatus.NO_MATCH
-    result = archive.search(
-        query,
-        filters,
-        sort=order,
-        limit=limit,
-        offset=offset,
-        snippets=resolved.shows_snippets,
-        count=resolved.shows_total,
-        collapse=extras.collapse,
-    )
+    result = search_page(archive, query, filters, resolved, order, limit, offset, extras.collapse)
     if names:
         result.facets = facet_counts(archive, parsed, filters, names, top=top, collapse=extras.collapse)
     if cite:
@@ -84,10 +75,7 @@ def run_search_extras(archive, query, filters, term, resolved, color, order, lim
 
     with output(term, pager=extras.pager) as out:
         render_hits(result, resolved, out, color=styling, width=term.width, fields=extras.fields)
-    if not result.matched:
-        no_matches(term, result)
-        return ExitStatus.NO_MATCH
-    return ExitStatus.OK if result.hits or not limit else ExitStatus.NO_MATCH
+    return search_status(term, result, limit)
 
 
 def _cite(archive, query, filters, order, limit, offset, result, collapse=None):

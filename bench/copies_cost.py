@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from doc_tables import check_markers, write_between
+
 ROOT = Path(__file__).resolve().parent.parent
 REUTERS = ROOT.parent / "shared" / "corpora" / "reuters21578"
 QUERIES = ("oil prices", "coffee", "grain ships", "prime rate")
@@ -82,18 +84,6 @@ def table(new: list[float], old: list[float], found: list[tuple[str, float, floa
     return "\n".join(lines)
 
 
-def write_markdown(path: Path, text: str, command_line: str) -> None:
-    doc = path.read_text(encoding="utf-8") if path.exists() else ""
-    begin, end = f"<!-- begin {MARKER}: {command_line} -->", f"<!-- end {MARKER} -->"
-    block = f"{begin}\n\n{text}\n\n{end}"
-    if begin.split(":")[0] in doc and end in doc:
-        start = doc.index(begin.split(":")[0])
-        doc = doc[:start] + block + doc[doc.index(end) + len(end) :]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(doc, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, required=True)
@@ -102,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path)
     parser.add_argument("--skip-build", action="store_true")
     args = parser.parse_args(argv)
+    if args.markdown:
+        check_markers(args.markdown, MARKER)  # before the run, not after it
     saved = args.keep.with_name(args.keep.name + ".builds.json")
     if args.skip_build:
         new, old = json.loads(saved.read_text())
@@ -111,11 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     text = table(new, old, searches(args.keep), args.runs)
     print(text)
     if args.markdown:
-        write_markdown(
-            args.markdown,
-            text,
-            f"python bench/copies_cost.py --reference REF --runs {args.runs} --markdown {args.markdown}",
-        )
+        write_between(args.markdown, MARKER, text)
     return 0
 
 

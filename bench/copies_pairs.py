@@ -21,6 +21,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from doc_tables import check_markers, write_between
+
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = ROOT / "tests" / "data" / "reuters_dupe_pairs.tsv"
 MARKER = "copies-pairs"
@@ -71,18 +73,6 @@ def table(scores, which: str) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(path: Path, text: str, command_line: str) -> None:
-    doc = path.read_text(encoding="utf-8") if path.exists() else ""
-    begin, end = f"<!-- begin {MARKER}: {command_line} -->", f"<!-- end {MARKER} -->"
-    block = f"{begin}\n\n{text}\n\n{end}"
-    if begin.split(":")[0] in doc and end in doc:
-        start = doc.index(begin.split(":")[0])
-        doc = doc[:start] + block + doc[doc.index(end) + len(end) :]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(doc, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, required=True)
@@ -90,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path)
     parser.add_argument("--show", action="store_true", help="list the pairs the tiers get wrong (dev only)")
     args = parser.parse_args(argv)
+    if args.markdown:
+        check_markers(args.markdown, MARKER)  # before the run, not after it
     if not (args.index / "copies.sqlite").exists():
         print(f"copies_pairs: no copies file in {args.index}; index Reuters-21578 there first")
         return 2
@@ -103,11 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             if same_story != (verdict != "different") or same_article != (verdict == "same-article"):
                 print(f"{a} {b} judged {verdict}, joined story={same_story} article={same_article}: {reason}")
     if args.markdown:
-        write_markdown(
-            args.markdown,
-            text,
-            f"python bench/copies_pairs.py --index INDEX --set {args.which} --markdown {args.markdown}",
-        )
+        write_between(args.markdown, MARKER, text)
     return 0
 
 

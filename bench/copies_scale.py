@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from doc_tables import check_markers, write_between
+
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "copies-scale"
 
@@ -97,29 +99,18 @@ def table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(path: Path, text: str, command_line: str) -> None:
-    doc = path.read_text(encoding="utf-8") if path.exists() else ""
-    begin, end = f"<!-- begin {MARKER}: {command_line} -->", f"<!-- end {MARKER} -->"
-    block = f"{begin}\n\n{text}\n\n{end}"
-    if begin.split(":")[0] in doc and end in doc:
-        start = doc.index(begin.split(":")[0])
-        doc = doc[:start] + block + doc[doc.index(end) + len(end) :]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(doc, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpora", nargs="+", type=Path)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args(argv)
+    if args.markdown:
+        check_markers(args.markdown, MARKER)  # before the run, not after it
     text = table([measure(c, args.work) for c in args.corpora])
     print(text)
     if args.markdown:
-        names = " ".join(c.name for c in args.corpora)
-        write_markdown(args.markdown, text, f"python bench/copies_scale.py {names} --markdown {args.markdown}")
+        write_between(args.markdown, MARKER, text)
     return 0
 
 

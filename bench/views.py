@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from doc_tables import check_markers, write_between
+
 QUERIES = ("oil prices", "coffee", "trade deficit")
 VIEWS = (
     ("timeline", ["timeline"]),
@@ -68,33 +70,21 @@ def table(rows: list[list[str]], runs: int) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(path: Path, text: str, command_line: str) -> None:
-    doc = path.read_text(encoding="utf-8") if path.exists() else ""
-    begin, end = f"<!-- begin {MARKER}: {command_line} -->", f"<!-- end {MARKER} -->"
-    block = f"{begin}\n\n{text}\n\n{end}"
-    if begin.split(":")[0] in doc and end in doc:
-        start = doc.index(begin.split(":")[0])
-        doc = doc[:start] + block + doc[doc.index(end) + len(end) :]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(doc, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, required=True, help="the index to search (e.g. of Reuters-21578)")
     parser.add_argument("--runs", type=int, default=5, help="runs of each command (default 5)")
     parser.add_argument("--markdown", type=Path, help="write the table into this file between its markers")
     args = parser.parse_args(argv)
+    if args.markdown:
+        check_markers(args.markdown, MARKER)  # before the run, not after it
     if not (args.index / "archive-search.json").exists():
         print(f"views: no index at {args.index}; build one with archive-search index ... --index {args.index}")
         return 2
     text = table(measure(args.index, args.runs), args.runs)
     print(text)
     if args.markdown:
-        write_markdown(
-            args.markdown, text, f"python bench/views.py --index INDEX --runs {args.runs} --markdown {args.markdown}"
-        )
+        write_between(args.markdown, MARKER, text)
     return 0
 
 

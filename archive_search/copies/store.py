@@ -84,7 +84,7 @@ class CopiesFile:
     def memberships(self, ids: Iterable[str]) -> dict[str, Membership]:
         """The clusters of those of `ids` that are in one."""
         out: dict[str, Membership] = {}
-        for chunk in _chunks(list(dict.fromkeys(ids))):
+        for chunk in chunks(list(dict.fromkeys(ids))):
             marks = ",".join("?" * len(chunk))
             query = f"SELECT id, story, article FROM member WHERE id IN ({marks})"
             for article_id, story, article in self.db.execute(query, chunk):
@@ -105,7 +105,7 @@ class CopiesFile:
         """The verified pairs among `ids`."""
         wanted = list(dict.fromkeys(ids))
         rows = []
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
             rows += self.db.execute(f"SELECT * FROM pair WHERE a IN ({marks})", chunk).fetchall()
         keep = set(wanted)
@@ -118,7 +118,8 @@ class CopiesFile:
         return self.db.execute(query).fetchall()
 
 
-def _chunks(items: list[str]) -> Iterator[list[str]]:
+def chunks(items: list[str]) -> Iterator[list[str]]:
+    """The items in lists short enough for one IN (...) query."""
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
 

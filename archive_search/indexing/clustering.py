@@ -129,7 +129,7 @@ def _incremental(
                         pairs.add((min(docnum, other), max(docnum, other)))
     verified = list(_verify(searcher, sorted(pairs), config))
     with db:  # one transaction: readers see the file before or after
-        for chunk in _chunks(affected):
+        for chunk in store.chunks(affected):
             marks = ",".join("?" * len(chunk))
             db.execute(f"DELETE FROM pair WHERE a IN ({marks})", chunk)
             db.execute(f"DELETE FROM pair WHERE b IN ({marks})", chunk)
@@ -144,11 +144,6 @@ def _pairs_in(docnums: list[int]) -> Iterator[tuple[int, int]]:
     for i, a in enumerate(docnums):
         for b in docnums[i + 1 :]:
             yield a, b
-
-
-def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # -- verification ----------------------------------------------------------------------
