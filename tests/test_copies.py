@@ -390,15 +390,21 @@ def test_a_cluster_is_copies_of_its_earliest_article_not_a_chain(tmp_path):
     assert _memberships(index) == {"whole": "whole", "first-half": "whole", "second-half": "whole"}
 
 
+def _long_text(seed: int, chars: int) -> str:
+    text = ""
+    while len(text) < chars:
+        text += "\n\n" + "\n\n".join(story(seed * 100_000 + len(text), 8))
+    return text.strip()
+
+
 def test_a_huge_body_is_compared_on_its_opening(tmp_path):
     """A copy shows in its opening: two huge bodies that share their first 100,000 characters
-    and differ after are copies, signed and compared without reading all of either."""
-    opening = "\n\n".join(story(71, 8))
-    while len(opening) < 120_000:
-        opening += "\n\n" + "\n\n".join(story(len(opening), 8))
+    and differ after are copies, signed and compared on that opening alone. Read whole, the
+    two would be no copies: their different tails are twice as long as what they share."""
+    opening = _long_text(71, 120_000)
     records = [
-        record("huge-1", [opening, *story(81, 40)], "2016-03-01T00:00:00+00:00"),
-        record("huge-2", [opening, *story(82, 40)], "2016-03-01T01:00:00+00:00"),
+        record("huge-1", [opening, _long_text(81, 250_000)], "2016-03-01T00:00:00+00:00"),
+        record("huge-2", [opening, _long_text(82, 250_000)], "2016-03-01T01:00:00+00:00"),
     ]
     index = tmp_path / "index"
     Indexer(IndexDir(index)).run([str(write_jsonl(tmp_path / "feed.jsonl", records))])
