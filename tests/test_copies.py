@@ -444,3 +444,21 @@ def test_the_tiers_keep_their_precision_on_the_development_pairs(tmp_path):
         wanted = sum(v in positive for _, _, v in pairs)
         assert right / len(joined) >= precision_floor, (tier, right, len(joined))
         assert right / wanted >= recall_floor, (tier, right, wanted)
+
+
+def test_a_copies_file_behind_the_index_is_made_again(tmp_path):
+    """A copies file left as an earlier run wrote it (the run after it stopped between its
+    commit and the copies) records an older index version: the next run redoes it whole."""
+    import shutil
+
+    a = story(91)
+    index = tmp_path / "index"
+    first = write_jsonl(tmp_path / "one.jsonl", [record("w1", a, "2016-01-01T00:00:00+00:00")])
+    Indexer(IndexDir(index)).run([str(first)])
+    shutil.copy(index / "copies.sqlite", tmp_path / "old.sqlite")
+    second = write_jsonl(tmp_path / "two.jsonl", [record("w2", a, "2016-01-01T05:00:00+00:00")])
+    Indexer(IndexDir(index)).run([str(first), str(second)])
+    shutil.copy(tmp_path / "old.sqlite", index / "copies.sqlite")  # as if that run's copies step never ran
+    assert _memberships(index) == {}
+    stats = Indexer(IndexDir(index)).run([str(first), str(second)])
+    assert stats.articles_changed == 0 and _memberships(index) == {"w1": "w1", "w2": "w1"}
