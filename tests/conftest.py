@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,12 @@ settings.register_profile("default", max_examples=60, derandomize=True, **_QUIET
 settings.register_profile("dev", max_examples=200, **_QUIET)
 settings.register_profile("long", max_examples=5000, **_QUIET)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+# A resident server of the developer's own (archive-search serve) must not answer the tests'
+# commands: they get a runtime directory of their own, where only test_resident.py starts one.
+os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="archive-search-tests-")
+os.environ.pop("ARCHIVE_SEARCH_NO_SERVER", None)
 
 
 def need_shared(path: Path) -> None:
