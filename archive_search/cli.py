@@ -494,6 +494,13 @@ def search(
     ),
     collapse: bool = CollapseOption,
     tier: CopyTier = TierOption,
+    queries: Optional[str] = typer.Option(
+        None,
+        "--queries",
+        metavar="FILE",
+        help="Run every query of FILE (- for stdin) in this one process: a query a line, or JSON objects "
+        '{"id", "query", "since", ...}; hits as jsonl (or json, tsv, csv) with the query\'s id.',
+    ),
 ) -> None:
     """Search the archive: best articles first, with the matching passages.
 
@@ -515,6 +522,11 @@ def search(
     resolved = term.resolve(fmt, color)
     order = sort.value if sort else None
     folded = tier.value if collapse else None
+    if queries is not None:
+        from .cli_batch import Batch, run_batch
+
+        batch = Batch(queries, filters, order, limit, offset, folded, count, fields, bool(words))
+        raise typer.Exit(run_batch(archive, batch, fmt, null or bool(facet or facets_only or cite)))
     if facet or facets_only or cite:
         from .cli_facets import Extras, run_search_extras
 
