@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -357,3 +358,91 @@ def test_another_user_cannot_use_the_server(server_env, sample_index, tmp_path):
     # closed without a word (before or after the request was sent)
     assert refused.stdout.strip() in ("b''", "BrokenPipeError", "ConnectionResetError"), refused.stderr
     assert served(server_env) == before
+
+
+def test_a_forwarded_command_imports_neither_typer_nor_whoosh(server_env, sample_index):
+    """The client decides to forward, and gets its answer, before any heavy import."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "archive_search", "search", "bike", "--index", str(sample_index)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **server_env},
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    modules = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "archive_search.resident.client" in modules  # the measurement works
+    heavy = sorted(m for m in modules if m.split(".")[0] in ("typer", "click", "whoosh", "numpy", "rich", "json"))
+    assert heavy == [], heavy
+    assert served(server_env) == 1
+
+
+def run_in_terminal(args: list[str], env: dict, columns: int, rows: int) -> tuple[int, bytes]:
+    """The command on a pseudo-terminal of this size (stdout and stderr both on it): its
+    exit status and every byte the terminal got."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    full = {**os.environ, "TERM": "xterm-256color", **env}
+    full.pop("COLUMNS", None)
+    full.pop("LINES", None)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: its terminal sized, then the command
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        os.execve(sys.executable, [sys.executable, "-m", "archive_search", *args], full)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks)
+
+
+TERMINAL_CASES = [
+    (["search", "bike lane"], {}, 100, 200),
+    (["search", "bike lane"], {}, 60, 200),
+    (["search", "bike lane"], {"NO_COLOR": "1"}, 80, 200),
+    (["search", "bike lane"], {"TERM": "dumb"}, 80, 200),
+    (["search", "bike lane", "--format", "plain"], {}, 80, 200),
+    (["search", "zzyzxnothing"], {}, 80, 200),  # "no matches" said to a person
+    (["show", "ny_002_columbus-bike-lane"], {}, 70, 200),
+    (["timeline", "bike", "--by", "year"], {}, 90, 200),
+    (["kwic", "bike"], {}, 90, 200),
+    (["stats"], {}, 100, 200),
+    (["list", "--since", "2016"], {}, 120, 200),
+]
+
+
+@pytest.mark.parametrize("args,extra,columns,rows", TERMINAL_CASES)
+def test_on_a_terminal_colour_and_width_are_the_terminals(server_env, sample_index, args, extra, columns, rows):
+    args = [*args, "--index", str(sample_index)]
+    env = {**server_env, **extra, "ARCHIVE_SEARCH_PAGER": ""}
+    before = served(server_env)
+    local = run_in_terminal(args, {**env, **NO_SERVER}, columns, rows)
+    remote = run_in_terminal(args, env, columns, rows)
+    assert remote == local
+    assert served(server_env) == before + 1
+    if not extra and "plain" not in args and "zzyzxnothing" not in args:
+        assert b"\x1b[" in local[1]  # the case is a styled one
+
+
+def test_on_a_terminal_long_output_is_paged_by_the_client(server_env, sample_index, tmp_path):
+    """The pager runs where the terminal is: in the forwarding process, on the text the
+    in-process command would page, with the same environment."""
+    args = ["show", "ny_002_columbus-bike-lane", "chi_002_milwaukee-bike-lane", "--index", str(sample_index)]
+    paged = {}
+    for mode, extra in (("local", NO_SERVER), ("remote", {})):
+        target = tmp_path / f"{mode}.txt"
+        pager = f"sh -c 'cat > {target}; echo LESS=$LESS >> {target}'"
+        status, screen = run_in_terminal(args, {**server_env, **extra, "ARCHIVE_SEARCH_PAGER": pager}, 80, 12)
+        paged[mode] = (status, screen, target.read_bytes())
+    assert paged["remote"] == paged["local"]
+    assert paged["local"][2].count(b"\n") > 12 and b"LESS=FRX" in paged["local"][2]

@@ -122,6 +122,9 @@ class Server:
                 importlib.import_module(name)
             except ImportError:  # an optional module (rich) missing: its commands load nothing more
                 pass
+        from .. import cli
+
+        cli.click_command()  # every command made once, not once a request
         for path in self.wanted:
             self.open_archive(path)
             self.rehearse(path)
