@@ -446,3 +446,29 @@ def test_on_a_terminal_long_output_is_paged_by_the_client(server_env, sample_ind
         paged[mode] = (status, screen, target.read_bytes())
     assert paged["remote"] == paged["local"]
     assert paged["local"][2].count(b"\n") > 12 and b"LESS=FRX" in paged["local"][2]
+
+
+def _takes_forever(conn) -> None:
+    conn.sendall(protocol.frame(protocol.ACCEPTED))
+    time.sleep(30)
+
+
+def test_ctrl_c_while_the_server_works_exits_130_as_in_process(sample_index):
+    env = {**os.environ, **runtime_env()}
+    fake = FakeServer(env, _takes_forever)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "archive_search", "search", "bike", "--index", str(sample_index)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        deadline = time.monotonic() + 20
+        while fake.calls == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # the client is waiting for the answer
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        fake.close()
+    assert (proc.returncode, out, err) == (130, b"", b"archive-search: interrupted\n")

@@ -57,6 +57,24 @@ class LatentSpace:
             if row is not None:
                 at.append(row)
                 tf.append(n)
+        return self._unit(at, tf)
+
+    def project_parts(self, parts: Iterable[Mapping[str, int]], max_word: int) -> np.ndarray | None:
+        """project() of the sum of several {stem: count} (an article's title and body), of
+        the stems of at most max_word characters: the space places only content words
+        (article_words), so the others need no check of their own."""
+        index = self._index if self._index is not None else self._word_index()
+        rows: dict[str, int] = {}
+        tf: dict[str, float] = {}
+        for counts in parts:
+            for stem, n in counts.items():
+                row = index.get(stem)
+                if row is not None and len(stem) <= max_word:
+                    rows[stem] = row
+                    tf[stem] = tf.get(stem, 0.0) + n
+        return self._unit(list(rows.values()), list(tf.values()))
+
+    def _unit(self, at: list[int], tf: list[float]) -> np.ndarray | None:
         if not at:
             return None
         vector = ((1 + np.log(np.array(tf, dtype=np.float64))) * self.idf[at]) @ self.vectors[at]
@@ -256,7 +274,7 @@ class SpaceFile:
 def mix(
     space: LatentSpace,
     q: wq.Query,
-    counts: dict[int, Counter[str]],
+    counts: dict[int, tuple[Counter[str], ...]],
     scored: list[tuple[int, float]],
     config: RankingConfig = DEFAULT,
 ) -> list[tuple[int, float]]:
@@ -265,13 +283,13 @@ def mix(
     Ranks as (1 - latent_share) * z(score) + latent_share * z(cosine), z standardising over
     the candidates, but on the scores' own scale and never lowering one: the cosine's part
     is counted from the lowest candidate's, so candidates stay above the articles after them.
-    `counts` holds each candidate's stem counts, title and body together."""
+    `counts` holds each candidate's stem counts, title's and body's (summed here)."""
     query = space.project(typed_words(q))
     if query is None:
         return scored
     closeness = []
     for docnum, _ in scored:
-        vector = space.project(content_words(counts[docnum], config.latent_max_word))
+        vector = space.project_parts(counts[docnum], config.latent_max_word)
         closeness.append(0.0 if vector is None else float(vector @ query))
     score_spread = statistics.pstdev(score for _, score in scored)
     closeness_spread = statistics.pstdev(closeness)

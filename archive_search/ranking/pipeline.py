@@ -107,17 +107,9 @@ def rerank(stored: StoredFields, q: wq.Query, ranked: Ranked, config: RankingCon
     if space is not None:
         from .latent import mix
 
-        scored = mix(space, q, {d: _together(title, body) for d, (title, body) in counts.items()}, scored, config)
+        scored = mix(space, q, counts, scored, config)
     scored = tie_break(stored, scored)
     return scored + [(d, own * s) for d, s in rest]
-
-
-def _together(title, body):
-    """The title's and the body's stem counts summed, title stems first (as Counter's + orders
-    them, without its check of every sum for a positive count)."""
-    both = title.copy()
-    both.update(body)
-    return both
 
 
 def tie_break(stored: StoredFields, scored: Ranked) -> Ranked:
