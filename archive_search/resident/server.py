@@ -313,11 +313,19 @@ def _same_user(conn: socket.socket) -> bool:
     return uid == os.getuid()
 
 
+# The libraries whose upgrade in place must stop a server too (their package's __init__
+# is rewritten by pip); this package's every module is checked.
+_STAMPED_LIBRARIES = ("whoosh", "typer", "click", "rich", "numpy", "Stemmer")
+
+
 def _code_stamps() -> dict[str, tuple[int, int]]:
-    """(mtime, size) of every loaded module's file: a change means an upgrade or an edit,
-    and a server running old code must not answer for the new."""
+    """(mtime, size) of this package's loaded modules and of the libraries' packages: a
+    change means an upgrade or an edit, and a server running old code must not answer
+    for the new."""
     stamps = {}
-    for module in list(sys.modules.values()):
+    for name, module in list(sys.modules.items()):
+        if not (name == "archive_search" or name.startswith("archive_search.") or name in _STAMPED_LIBRARIES):
+            continue
         path = getattr(module, "__file__", None)
         if not path:
             continue
