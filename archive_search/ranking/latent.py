@@ -47,6 +47,7 @@ class LatentSpace:
         self.articles = articles  # in the archive when it was fitted (the indexer's to set)
         self.fitted_on = 0  # articles fit() read (not stored)
         self._index: dict[str, int] | None = None
+        self._longest = 0  # the longest word's length, known with the index
 
     def project(self, counts: dict[str, float]) -> np.ndarray | None:
         """The unit vector of a text's words ({word: count}); None if it has none placed."""
@@ -59,20 +60,18 @@ class LatentSpace:
                 tf.append(n)
         return self._unit(at, tf)
 
-    def project_parts(self, parts: Iterable[Mapping[str, int]], max_word: int) -> np.ndarray | None:
-        """project() of the sum of several {stem: count} (an article's title and body), of
-        the stems of at most max_word characters: the space places only content words
-        (article_words), so the others need no check of their own."""
+    def project_parts(self, title: Mapping[str, int], body: Mapping[str, int], max_word: int) -> np.ndarray | None:
+        """project() of an article's title and body stem counts summed, of the stems of at
+        most max_word characters: the space places only content words (article_words), so
+        the others need no check of their own. The words in project()'s order: the title's,
+        then the body's others."""
         index = self._index if self._index is not None else self._word_index()
-        rows: dict[str, int] = {}
-        tf: dict[str, float] = {}
-        for counts in parts:
-            for stem, n in counts.items():
-                row = index.get(stem)
-                if row is not None and len(stem) <= max_word:
-                    rows[stem] = row
-                    tf[stem] = tf.get(stem, 0.0) + n
-        return self._unit(list(rows.values()), list(tf.values()))
+        keys = [w for w in title if w in index]
+        keys += [w for w in body if w in index and w not in title]
+        if max_word < self._longest:
+            keys = [w for w in keys if len(w) <= max_word]
+        in_title, in_body = title.get, body.get
+        return self._unit(list(map(index.__getitem__, keys)), [in_title(w, 0) + in_body(w, 0) for w in keys])
 
     def _unit(self, at: list[int], tf: list[float]) -> np.ndarray | None:
         if not at:
@@ -85,6 +84,7 @@ class LatentSpace:
         """word -> its row, made on first use: a dict lookup a word beats a binary search of
         the word array a text (which makes a NumPy string array of the text's words first)."""
         self._index = {word: row for row, word in enumerate(self.words.tolist())}
+        self._longest = max(map(len, self._index), default=0)
         return self._index
 
     def save(self, path: Path) -> None:
@@ -289,7 +289,7 @@ def mix(
         return scored
     closeness = []
     for docnum, _ in scored:
-        vector = space.project_parts(counts[docnum], config.latent_max_word)
+        vector = space.project_parts(*counts[docnum], config.latent_max_word)
         closeness.append(0.0 if vector is None else float(vector @ query))
     score_spread = statistics.pstdev(score for _, score in scored)
     closeness_spread = statistics.pstdev(closeness)
