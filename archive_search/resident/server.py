@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import gc
 import io
 import os
 import select
@@ -93,6 +94,7 @@ class Server:
         self.learned_r, self.learned_w = os.pipe()
         os.set_blocking(self.learned_r, False)
         self.stopping = False
+        self.spare: tuple[int, socket.socket] | None = None
 
     # start-up
 
@@ -174,6 +176,7 @@ class Server:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         self.log(f"serving on {self.socket_path} (pid {os.getpid()})")
         while not self.stopping:
+            self._spawn_spare()
             try:
                 ready, _, _ = select.select([self.listener, self.learned_r], [], [], 1.0)
             except InterruptedError:
@@ -197,6 +200,9 @@ class Server:
         self.stopping = True
 
     def close(self) -> None:
+        if self.spare is not None:  # its end of the pair closed: it exits
+            self.spare[1].close()
+            self.spare = None
         if self.listener is not None:
             self.listener.close()
             if self._socket_is_ours():
@@ -219,6 +225,9 @@ class Server:
                 done = pid
             if done:
                 self.children.discard(pid)
+                if self.spare is not None and self.spare[0] == pid:  # the spare died waiting
+                    self.spare[1].close()
+                    self.spare = None
 
     def _learn(self) -> None:
         """Keep open the archives the children opened afresh, for the next request."""
@@ -229,6 +238,7 @@ class Server:
         for line in data.decode("utf-8", "surrogateescape").splitlines():
             if line and line not in self.archives and len(self.archives) < 16:
                 self.open_archive(line)
+                self._retire_spare()
 
     def _serve_connection(self, conn: socket.socket) -> None:
         if not _same_user(conn):
@@ -252,9 +262,13 @@ class Server:
                 if refusal.startswith("code"):
                     self.stopping = True
                 return
-            self._fresh_archives()
             self.requests += 1
-            pid = os.fork()
+            if self._hand_to_spare(conn, payload):
+                if self._fresh_archives():  # after the hand-over: the next spare gets the new state
+                    self._retire_spare()
+                return
+            self._fresh_archives()
+            pid = _fork()
         except (OSError, p.ProtocolError) as exc:
             self.log(f"request dropped: {exc}")
             return
@@ -266,6 +280,39 @@ class Server:
         finally:
             os._exit(0)
 
+    # A child forked ahead of the next request, waiting for it: forking a process of this
+    # size is a good part of a short request, and this way it is done between requests.
+
+    def _spawn_spare(self) -> None:
+        if self.spare is not None or self.stopping:
+            return
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = _fork()
+        if pid == 0:
+            try:
+                ours.close()
+                _spare(theirs, self)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.children.add(pid)
+        self.spare = (pid, ours)
+
+    def _hand_to_spare(self, conn: socket.socket, payload: bytes) -> bool:
+        """Give the connection and its request to the waiting child; False when none waits."""
+        if self.spare is None:
+            return False
+        _, ours = self.spare
+        self.spare = None
+        try:
+            socket.send_fds(ours, [len(payload).to_bytes(8, "big")], [conn.fileno()])
+            ours.sendall(payload)
+        except OSError:  # it died waiting: fork one for this request instead
+            return False
+        finally:
+            ours.close()
+        return True
+
     def _refusal(self, req) -> str | None:
         if not isinstance(req, dict) or req.get("version") != p.__version__:
             found = req.get("version") if isinstance(req, dict) else None
@@ -274,19 +321,30 @@ class Server:
             return "code changed on disk since the server started"
         return None
 
-    def _fresh_archives(self) -> None:
-        """Before forking: an archive rebuilt, removed or refitted since is read again."""
+    def _fresh_archives(self) -> bool:
+        """An archive rebuilt, removed or refitted since is read again; whether any was."""
+        changed = False
         for path, archive in list(self.archives.items()):
             try:
                 switched = archive._reopen_if_switched()
             except Exception:
                 switched = True
             if switched or not os.path.isdir(path):
+                changed = True
                 del self.archives[path]
                 if os.path.isdir(path):
                     self.open_archive(path)
             else:
+                before = _space_stamp(archive)
                 archive._latent_space([])  # reads the file again only if the indexer replaced it
+                changed |= _space_stamp(archive) != before
+        return changed
+
+    def _retire_spare(self) -> None:
+        """The waiting child has an older state of the archives than the server now: replace it."""
+        if self.spare is not None:
+            self.spare[1].close()  # it sees its pair closed, and exits
+            self.spare = None
 
     def info(self) -> dict:
         return {
@@ -298,6 +356,22 @@ class Server:
             "archives": sorted(self.archives),
             "python": sys.executable,
         }
+
+
+def _fork() -> int:
+    """Fork a request's child. The server's objects are frozen out of the garbage collector
+    first, and the child collects nothing: a collection in the child would touch every
+    object the server holds, and so copy all of its memory, page by page, for one request."""
+    gc.freeze()
+    pid = os.fork()
+    if pid == 0:
+        gc.disable()
+    return pid
+
+
+def _space_stamp(archive) -> object:
+    space = archive._space
+    return space._loaded[0] if space is not None and space._loaded is not None else None
 
 
 def _same_user(conn: socket.socket) -> bool:
@@ -363,6 +437,30 @@ class _Capture(io.RawIOBase):
 
 def _text_stream(raw: io.RawIOBase, encoding: str, errors: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BufferedWriter(raw, 1 << 16), encoding=encoding, errors=errors)
+
+
+def _spare(theirs: socket.socket, server: Server) -> None:
+    """A child waiting for the request the server will hand it; it serves that one, as a
+    child forked for it would, the index's state checked now rather than at its fork."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server's to stop: it closes our pair
+    if server.listener is not None:
+        server.listener.close()
+        server.listener = None
+    try:
+        head, fds, _, _ = socket.recv_fds(theirs, 8, 1)
+    except OSError:
+        return
+    if not fds:  # the server stopped (or went away): nothing to serve
+        return
+    conn = socket.socket(fileno=fds[0])
+    try:
+        req = p.unpack(p.read_exact(theirs, int.from_bytes(head, "big")))
+    except (OSError, p.ProtocolError):
+        return
+    theirs.close()
+    server._fresh_archives()
+    _child(conn, req, server)
 
 
 def _child(conn: socket.socket, req: dict, server: Server) -> None:
