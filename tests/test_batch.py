@@ -89,9 +89,7 @@ def test_bad_lines_are_reported_by_number_and_the_rest_answered(sample_index, tm
         b'{"query": "rent", "colour": "red"}\n'
         b"caf\xe9\n"
         b'{"query": "rent", "since": "someday"}\n'
-        b"[1, 2]\n"  # not an object: a query text that happens to start with [
-        + b"x" * 100_001
-        + b"\n"
+        b"[1, 2]\n" + b"x" * 100_001 + b"\n"  # not an object: a query text that happens to start with [
         b"bike lane\n"
     )
     result = invoke("search", "--queries", str(path), "--index", str(sample_index), "--format", "tsv")

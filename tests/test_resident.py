@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DATA, Result, run_cli, write_jsonl
+from conftest import Result, _unclocked, run_cli, write_jsonl
 
 from archive_search.resident import protocol
 
@@ -61,7 +61,12 @@ def both(env: dict, *args: str, input: bytes | None = None) -> tuple[Result, Res
 
 
 def assert_same(local: Result, remote: Result) -> None:
-    assert (remote.exit_code, remote.stdout, remote.stderr) == (local.exit_code, local.stdout, local.stderr)
+    """The same answer (a citation's "created" second aside: the time each run made it)."""
+    assert (remote.exit_code, _unclocked(remote.stdout), remote.stderr) == (
+        local.exit_code,
+        _unclocked(local.stdout),
+        local.stderr,
+    )
 
 
 CASES = [
@@ -100,6 +105,7 @@ CASES = [
 ]
 
 
+@pytest.mark.soak  # some 15 s; .ci/run's both-ways run of the whole suite checks the same in the default set
 def test_forwarded_commands_answer_as_in_process(server_env, sample_index):
     """Every output format and exit status of the commands a server runs, byte for byte."""
     statuses = set()
@@ -138,13 +144,17 @@ def test_the_environment_goes_along(server_env, sample_index):
 
 def test_a_search_right_after_index_sees_the_new_articles(tmp_path):
     env = runtime_env()
-    feed = write_jsonl(tmp_path / "feed" / "a.jsonl", [{"id": "first", "title": "Ferry", "body": "A ferry route. " * 5}])
+    feed = write_jsonl(
+        tmp_path / "feed" / "a.jsonl", [{"id": "first", "title": "Ferry", "body": "A ferry route. " * 5}]
+    )
     index = tmp_path / "index"
     assert run_cli("index", str(feed.parent), "--index", str(index)).exit_code == 0
     assert run_cli("serve", "--index", str(index), env=env).exit_code == 0
     try:
         assert run_cli("search", "ferry", "--format", "ids", "--index", str(index), env=env).stdout == "first\n"
-        write_jsonl(tmp_path / "feed" / "b.jsonl", [{"id": "second", "title": "Ferry two", "body": "Ferry again. " * 5}])
+        write_jsonl(
+            tmp_path / "feed" / "b.jsonl", [{"id": "second", "title": "Ferry two", "body": "Ferry again. " * 5}]
+        )
         assert run_cli("index", str(feed.parent), "--index", str(index)).exit_code == 0
         got = run_cli("search", "ferry", "--format", "ids", "--index", str(index), env=env)
         assert sorted(got.stdout.split()) == ["first", "second"]
@@ -421,7 +431,10 @@ TERMINAL_CASES = [
 ]
 
 
-@pytest.mark.parametrize("args,extra,columns,rows", TERMINAL_CASES)
+@pytest.mark.parametrize(
+    "args,extra,columns,rows",
+    [TERMINAL_CASES[0], *(pytest.param(*case, marks=pytest.mark.soak) for case in TERMINAL_CASES[1:])],
+)
 def test_on_a_terminal_colour_and_width_are_the_terminals(server_env, sample_index, args, extra, columns, rows):
     args = [*args, "--index", str(sample_index)]
     env = {**server_env, **extra, "ARCHIVE_SEARCH_PAGER": ""}
