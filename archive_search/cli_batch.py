@@ -55,7 +55,7 @@ def run_batch(archive, batch: Batch, fmt: OutputFormat, extras: bool) -> ExitSta
     label = "standard input" if batch.source == "-" else batch.source
     problems = matched = 0
     notes: set[str] = set()
-    with writing_output():
+    with writing_output(), archive.held_open():
         stream = RecordStream(fmt, sys.stdout, keys)
         for query in _lines(batch.source):
             if isinstance(query, BatchProblem):

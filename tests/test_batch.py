@@ -128,3 +128,49 @@ def test_any_file_gives_an_answer_or_errors_by_line(sample_index, tmp_path_facto
         assert line.startswith(f"archive-search: error: {path} line ") or line.startswith("archive-search: note: ")
     for line in result.stdout.splitlines():
         assert "query_id" in json.loads(line)
+
+
+def test_a_co_process_batch_sees_what_was_indexed_meanwhile(tmp_path):
+    """A long batch (a script feeding queries and reading each answer) sees each commit,
+    as a search run alone would: its searcher is kept open, and refreshed after a commit."""
+    import subprocess
+    import sys
+
+    from conftest import write_jsonl
+
+    feed = tmp_path / "feed"
+    write_jsonl(feed / "a.jsonl", [{"id": "one", "title": "Ferry", "body": "A new ferry route. " * 5}])
+    index = tmp_path / "index"
+    assert run_cli("index", str(feed), "--index", str(index)).exit_code == 0
+    batch = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "archive_search",
+            "search",
+            "--queries",
+            "-",
+            "--count",
+            "--format",
+            "tsv",
+            "--index",
+            str(index),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        batch.stdin.write("ferry\n")
+        batch.stdin.flush()
+        assert batch.stdout.readline() == "query_id\tcount\n"
+        assert batch.stdout.readline() == "1\t1\n"
+        write_jsonl(feed / "b.jsonl", [{"id": "two", "title": "Ferry", "body": "The ferry again. " * 5}])
+        assert run_cli("index", str(feed), "--index", str(index)).exit_code == 0
+        batch.stdin.write("ferry\n")
+        batch.stdin.flush()
+        assert batch.stdout.readline() == "2\t2\n"
+        batch.stdin.close()
+        assert batch.wait(timeout=60) == 0
+    finally:
+        batch.kill()
