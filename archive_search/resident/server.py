@@ -130,6 +130,7 @@ class Server:
         for path in self.wanted:
             self.open_archive(path)
             self.rehearse(path)
+        gc.collect()  # the rehearsals' own archives (and any SQLite connection of theirs) closed before a fork
         self.code = _code_stamps()
 
     def open_archive(self, path: str) -> None:
