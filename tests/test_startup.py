@@ -100,11 +100,16 @@ INDEXING_ONLY = (
     "args",
     [
         ("search", "bike lane", "--format", "jsonl"),
-        ("search", "bike lane", "--format", "rich", "--color", "always"),
         ("show", "ny_002_columbus-bike-lane", "--format", "json"),
-        ("similar", "ny_002_columbus-bike-lane", "--format", "jsonl"),
-        ("list", "--format", "tsv"),
-        ("timeline", "bike", "--format", "json"),
+        *(
+            pytest.param(args, marks=pytest.mark.soak)
+            for args in [
+                ("search", "bike lane", "--format", "rich", "--color", "always"),
+                ("similar", "ny_002_columbus-bike-lane", "--format", "jsonl"),
+                ("list", "--format", "tsv"),
+                ("timeline", "bike", "--format", "json"),
+            ]
+        ),
     ],
 )
 def test_reading_commands_import_nothing_only_indexing_needs(sample_index, args):
