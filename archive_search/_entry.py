@@ -15,8 +15,6 @@ import sys
 import types
 import warnings
 
-from .status import ExitStatus
-
 _interrupted_in_finalizer = False
 _exit_without_teardown = False
 
@@ -98,6 +96,13 @@ def console_main() -> None:
     sys.unraisablehook = _unraisable
     _guard_standard_streams()
     try:
+        from .resident.client import forward
+
+        status, stdin = forward(sys.argv[1:])
+        if status is not None:
+            _exit(status, teardown=False)
+        if stdin is not None:  # read for a server that did not answer: the command reads it here
+            sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding=sys.stdin.encoding, errors=sys.stdin.errors)
         quiet_whoosh_warnings()
         defer_unused_imports()
         from .cli import main
@@ -105,13 +110,19 @@ def console_main() -> None:
         status = main()
     except KeyboardInterrupt:
         sys.stderr.write("archive-search: interrupted before it started; nothing was changed\n")
+        from .status import ExitStatus  # here: enum is not imported before a forwarded run
+
         status = ExitStatus.INTERRUPTED
+    _exit(status, teardown=not _exit_without_teardown)
+
+
+def _exit(status: int, teardown: bool) -> None:
     # The work is done and its status decided: a Ctrl-C now, while Python tears down (when
     # it has put back the default handler), would end the process by the signal instead.
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if _exit_without_teardown:
+    if not teardown:
         try:
             sys.stdout.flush()
             sys.stderr.flush()

@@ -80,6 +80,7 @@ class Archive:
         self._ix = None
         self._copies = None  # copies.store.CopiesFile, opened on first use (False: the index has none)
         self._space = None  # latent.SpaceFile, made on first use (NumPy is imported with it)
+        self._held = None  # the searcher of held_open(), while it lasts
 
     @property
     def ix(self):
@@ -99,14 +100,42 @@ class Archive:
             return False
         if switched:
             self._ix = None
+            if self._held is not None:  # a searcher of the old generation: reads go on without it
+                self._held.close()
+                self._held = None
         return switched
 
     @contextmanager
     def _searcher(self) -> Iterator:
         """A searcher, with any failure to read the index reported as IndexCorruptError."""
+        if self._held is not None:
+            with _reading(self.index_dir):
+                if not self._held.up_to_date():  # a commit since: its articles too, as a search alone sees them
+                    self._held = self._held.refresh()  # closes what the new one does not reuse
+                yield self._held
+            return
         weighting = BM25(self.ranking.k1, self.ranking.b).weighting()
         with _reading(self.index_dir), self.ix.searcher(weighting=weighting) as searcher:
             yield searcher
+
+    @contextmanager
+    def held_open(self) -> Iterator[None]:
+        """Keep one searcher open for the reads within, for many reads in a row (search
+        --queries): they skip opening the index's segments each time. Each read still sees
+        the index's latest commit (the searcher is refreshed when there was one); a rebuild
+        that completes meanwhile ends the holding, and reads go on as without it."""
+        if self._held is not None:
+            yield
+            return
+        weighting = BM25(self.ranking.k1, self.ranking.b).weighting()
+        with _reading(self.index_dir):
+            self._held = self.ix.searcher(weighting=weighting)
+        try:
+            yield
+        finally:
+            if self._held is not None:
+                self._held.close()
+            self._held = None
 
     def parse(self, text: str, filters: Filters | None = None) -> ParsedQuery:
         return parse_query(self.ix.schema, text, filters)

@@ -13,7 +13,7 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import IO, Callable, Iterator, List, Optional
+from typing import IO, TYPE_CHECKING, Callable, Iterator, List, Optional
 
 import typer
 
@@ -35,6 +35,9 @@ from .render import (
 )
 from .status import ExitStatus, status_for
 
+if TYPE_CHECKING:
+    from .archive import Archive
+
 
 class CopyTier(str, enum.Enum):
     story = "story"
@@ -47,7 +50,7 @@ class SortOrder(str, enum.Enum):
     oldest = "oldest"
 
 
-app = typer.Typer(
+_APP_SETTINGS = dict(
     name="archive-search",
     help=(
         "Index a news archive (DNAinfo text, JSON/JSONL, HTML pages, Reuters SGML) and search it.\n\n"
@@ -58,6 +61,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app = typer.Typer(**_APP_SETTINGS)
 
 # The one place that looks at the streams; tests replace it.
 terminal: Terminal | None = None
@@ -65,6 +69,23 @@ terminal: Terminal | None = None
 
 def _terminal() -> Terminal:
     return terminal if terminal is not None else Terminal.detect()
+
+
+# Where a command gets its archive: None opens the index directory afresh; a resident
+# server (resident/server.py) sets it to hand out the archives it keeps open.
+archives: Callable[[Path], Archive] | None = None
+
+
+def open_archive(index: Path | None) -> Archive:
+    """The archive of --index (else $ARCHIVE_SEARCH_INDEX, else the default directory)."""
+    from .store import default_index_dir
+
+    path = default_index_dir(index)
+    if archives is not None:
+        return archives(path)
+    from .archive import Archive
+
+    return Archive(path)
 
 
 def err(message: str) -> None:
@@ -473,6 +494,13 @@ def search(
     ),
     collapse: bool = CollapseOption,
     tier: CopyTier = TierOption,
+    queries: Optional[str] = typer.Option(
+        None,
+        "--queries",
+        metavar="FILE",
+        help="Run every query of FILE (- for stdin) in this one process: a query a line, or JSON objects "
+        '{"id", "query", "since", ...}; hits as jsonl (or json, tsv, csv) with the query\'s id.',
+    ),
 ) -> None:
     """Search the archive: best articles first, with the matching passages.
 
@@ -483,19 +511,22 @@ def search(
 
     Example: archive-search search bike lane --since 2013 --format jsonl | jq -r .title
     """
-    from .archive import Archive
     from .query import Filters
     from .render import render_hits
-    from .store import IndexDir, default_index_dir
 
     term = _terminal()
     check_format("search", fmt, HIT_FORMATS, null=null and not count)
-    archive = Archive(IndexDir(default_index_dir(index)))
+    archive = open_archive(index)
     query = " ".join(words or [])
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
     resolved = term.resolve(fmt, color)
     order = sort.value if sort else None
     folded = tier.value if collapse else None
+    if queries is not None:
+        from .cli_batch import Batch, run_batch
+
+        batch = Batch(queries, filters, order, limit, offset, folded, count, fields, bool(words))
+        raise typer.Exit(run_batch(archive, batch, fmt, null or bool(facet or facets_only or cite)))
     if facet or facets_only or cite:
         from .cli_facets import Extras, run_search_extras
 
@@ -570,16 +601,14 @@ def show(
 
     Example: archive-search search rent --format ids | archive-search show - --format jsonl
     """
-    from .archive import Archive
     from .render import render_articles
-    from .store import IndexDir, default_index_dir
 
     term = _terminal()
     check_format(
         "show --versions" if versions else "show", fmt, HIT_FORMATS if versions else ARTICLE_FORMATS, null=null
     )
     ids = _article_ids(article_ids)
-    archive = Archive(IndexDir(default_index_dir(index)))
+    archive = open_archive(index)
     if versions:
         _show_versions(archive, ids, term, fmt, color, null=null, pager=not no_pager)
     articles = []
@@ -657,15 +686,13 @@ def similar(
 
     Example: archive-search similar reuters-1234 -n 5 --since 1987-03 --format ids
     """
-    from .archive import Archive
     from .query import Filters
     from .render import render_hits
-    from .store import IndexDir, default_index_dir
 
     term = _terminal()
     check_format("similar", fmt, HIT_FORMATS, null=null)
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
-    result = Archive(IndexDir(default_index_dir(index))).similar(article_id, filters, limit=limit, offset=offset)
+    result = open_archive(index).similar(article_id, filters, limit=limit, offset=offset)
     print_notes(result)
     with output(term, pager=not no_pager) as out:
         render_hits(
@@ -689,13 +716,11 @@ def stats(
 
     Example: archive-search stats --format json | jq .articles
     """
-    from .archive import Archive
     from .render import render_stats
-    from .store import IndexDir, default_index_dir
 
     term = _terminal()
     check_format("stats", fmt, STATS_FORMATS)
-    result = Archive(IndexDir(default_index_dir(index))).stats()
+    result = open_archive(index).stats()
     with output(term, pager=not no_pager) as out:
         render_stats(result, term.resolve(fmt, color), out, color=term.color(color), width=term.width)
     raise typer.Exit(ExitStatus.OK)
@@ -736,18 +761,14 @@ def list_(
 
     Example: archive-search list --since 2016 --author "kate lindqvist" --format tsv
     """
-    from .archive import Archive
     from .query import Filters
     from .render import render_entries
-    from .store import IndexDir, default_index_dir
 
     term = _terminal()
     check_format("list", fmt, HIT_FORMATS, null=null)
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
     folded = tier.value if collapse else None
-    entries = Archive(IndexDir(default_index_dir(index))).list(
-        filters, sort=sort.value, limit=limit, offset=offset, collapse=folded
-    )
+    entries = open_archive(index).list(filters, sort=sort.value, limit=limit, offset=offset, collapse=folded)
     listed = None  # stays None if the reader went away (`| head`): something was listed
     with output(term, pager=not no_pager) as out:
         resolved = term.resolve(fmt, color)
@@ -779,13 +800,11 @@ def export(
 
     Example: archive-search export | archive-search index - --index ~/copy.idx
     """
-    from .archive import Archive
     from .export import export_to
     from .query import Filters
-    from .store import IndexDir, default_index_dir
 
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
-    articles = Archive(IndexDir(default_index_dir(index))).export(filters, collapse=tier.value if collapse else None)
+    articles = open_archive(index).export(filters, collapse=tier.value if collapse else None)
     exported = None  # stays None if the reader went away (`| head`): something was exported
     if output_file is not None:
         exported = export_to(articles, output_file)
@@ -813,13 +832,40 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=argv, prog_name="archive-search")
+        click_command(args[0] if args else None)(args=args, prog_name="archive-search")
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else ExitStatus.ERROR)
     return ExitStatus.OK
 
 
+# The Click commands Typer makes of the app: one command line needs only its own command
+# made (making them all is a good part of a short search's start), a resident server
+# makes them all once.
+_made: dict[str | None, Callable] = {}
+
+
+def click_command(name: str | None = None) -> Callable:
+    """The app as Click runs it: with only the command `name` when there is one of that
+    name (its parsing, help and errors are the same), else with every command."""
+    if name in _made:
+        return _made[name]
+    if None in _made:  # all are made already
+        return _made[None]
+    from typer.main import get_command, get_command_name
+
+    only = [info for info in app.registered_commands if (info.name or get_command_name(info.callback.__name__)) == name]
+    if len(only) != 1:
+        made = _made[None] = get_command(app)
+        return made
+    single = typer.Typer(**_APP_SETTINGS)
+    single.registered_callback = app.registered_callback
+    single.registered_commands = only
+    made = _made[name] = get_command(single)
+    return made
+
+
 # The commands of the research views, each in its module (registered on import).
-from . import cli_dupes, cli_kwic, cli_terms, cli_timeline, cli_verify  # noqa: E402,F401
+from . import cli_dupes, cli_kwic, cli_serve, cli_terms, cli_timeline, cli_verify  # noqa: E402,F401

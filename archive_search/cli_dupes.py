@@ -15,6 +15,7 @@ from .cli import (
     app,
     format_option,
     handles_errors,
+    open_archive,
     output,
     print_notes,
     reads_only,
@@ -48,14 +49,12 @@ def dupes(
 
     Example: archive-search dupes reuters-12327 --format json | jq '.copies[].passages[0]'
     """
-    from .archive import Archive
     from .copies.dupes import dupes as find_dupes
     from .render_copies import render_copies
-    from .store import IndexDir, default_index_dir
 
     term = _terminal()
     check_format("dupes", fmt, COPIES_FORMATS)
-    archive = Archive(IndexDir(default_index_dir(index)))
+    archive = open_archive(index)
     result = find_dupes(archive, article_id, tier.value)
     print_notes(result)
     resolved = term.resolve(fmt, color)

@@ -23,6 +23,7 @@ from .cli import (
     format_option,
     handles_errors,
     no_matches,
+    open_archive,
     output,
     print_notes,
     reads_only,
@@ -91,15 +92,13 @@ def kwic(
 
     Example: archive-search kwic '"bike lane"' --sort left --format jsonl | jq -r .id
     """
-    from .archive import Archive
     from .kwic import kwic as concordance
     from .query import Filters
     from .render_kwic import render_kwic
-    from .store import IndexDir, default_index_dir
 
     term = _terminal()
     check_format("kwic", fmt, FORMATS)
-    archive = Archive(IndexDir(default_index_dir(index)))
+    archive = open_archive(index)
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
     result = concordance(
         archive,

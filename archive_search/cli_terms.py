@@ -21,6 +21,7 @@ from .cli import (
     format_option,
     handles_errors,
     no_matches,
+    open_archive,
     output,
     print_notes,
     reads_only,
@@ -75,15 +76,13 @@ def terms(
 
     Example: archive-search terms coffee --since 1987-03 --top 10 --format tsv
     """
-    from .archive import Archive
     from .query import Filters
     from .render_terms import render_terms
-    from .store import IndexDir, default_index_dir
     from .terms import significant_terms
 
     term = _terminal()
     check_format("terms", fmt, TERMS_FORMATS)
-    archive = Archive(IndexDir(default_index_dir(index)))
+    archive = open_archive(index)
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
     query = " ".join(words or [])
     result = significant_terms(archive, query, filters, top=top, sample=sample, min_count=min_count)

@@ -27,6 +27,7 @@ from .cli import (
     format_option,
     handles_errors,
     no_matches,
+    open_archive,
     output,
     print_notes,
     reads_only,
@@ -103,16 +104,14 @@ def timeline(
 
     Example: archive-search timeline "bike lane" --by year --split author --format tsv
     """
-    from .archive import Archive
     from .query import Filters
     from .render_timeline import render_timeline, undated_note
-    from .store import IndexDir, default_index_dir
     from .timeline import timeline as count_timeline
 
     term = _terminal()
     check_format("timeline", fmt, TIMELINE_FORMATS)
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
-    archive = Archive(IndexDir(default_index_dir(index)))
+    archive = open_archive(index)
     result = count_timeline(
         archive,
         " ".join(words or []),

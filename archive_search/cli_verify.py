@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .cli import IndexOption, _terminal, app, format_option, handles_errors, output, reads_only
+from .cli import IndexOption, _terminal, app, format_option, handles_errors, open_archive, output, reads_only
 from .errors import ArchiveSearchError
 from .render import STATS_FORMATS, OutputFormat, check_format
 
@@ -47,16 +47,14 @@ def verify(
 
     Example: archive-search search rent --cite --format json > rent.json && archive-search verify rent.json
     """
-    from .archive import Archive
     from .citation import read_citation
     from .citation import verify as verify_citation
     from .render_citation import render_verification
-    from .store import IndexDir, default_index_dir
 
     term = _terminal()
     check_format("verify", fmt, STATS_FORMATS)
     cited = read_citation(_read(source), "standard input" if source == "-" else source)
-    archive = Archive(IndexDir(default_index_dir(index)))
+    archive = open_archive(index)
     try:
         found = verify_citation(archive, cited)
     except (KeyError, TypeError, ValueError) as exc:  # a citation edited by hand into nonsense

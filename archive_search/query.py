@@ -283,8 +283,22 @@ def _first_words(text: str, most: int = 200) -> list[str]:
 _QUESTION = re.compile(r"(?<!\w)\?+|\?+(?!\w)")
 
 
+# (id(schema), operators) -> (schema, its parser): a parser is made of a dozen plugins,
+# each compiling its expressions, and parses any number of queries alike.
+_parsers: dict[tuple[int, bool], tuple[object, qparser.QueryParser]] = {}
+
+
+def _parser(schema, operators: bool) -> qparser.QueryParser:
+    made = _parsers.get((id(schema), operators))
+    if made is None or made[0] is not schema:
+        if len(_parsers) > 16:
+            _parsers.clear()
+        made = _parsers[(id(schema), operators)] = (schema, make_parser(schema, operators=operators))
+    return made[1]
+
+
 def _parse(schema, text: str, *, operators: bool = True) -> query.Query:
-    q = make_parser(schema, operators=operators).parse(text, normalize=False)
+    q = _parser(schema, operators).parse(text, normalize=False)
     return lift_negations(merge_repeats(q)).normalize()
 
 

@@ -282,6 +282,35 @@ def _csv(records: Iterable[dict], out: IO[str], fields: Sequence[str]) -> int:
     return written
 
 
+class RecordStream:
+    """Records written as they come, in jsonl, tsv or csv (the header first), or json (one
+    array, written at close): a batch's output, one query's records at a time."""
+
+    def __init__(self, fmt: OutputFormat, out: IO[str], fields: Sequence[str]) -> None:
+        self.fmt, self.out, self.fields = fmt, out, tuple(fields)
+        self.kept: list[dict] = []
+        self.csv = csv.writer(out, lineterminator="\n") if fmt is OutputFormat.csv else None
+        if fmt is OutputFormat.tsv:
+            out.write("\t".join(self.fields) + "\n")
+        elif self.csv is not None:
+            self.csv.writerow(self.fields)
+
+    def write(self, records: Iterable[dict]) -> None:
+        for record in records:
+            if self.fmt is OutputFormat.jsonl:
+                self.out.write(json_text(_only(record, self.fields)) + "\n")
+            elif self.fmt is OutputFormat.json:
+                self.kept.append(_only(record, self.fields))
+            elif self.csv is not None:
+                self.csv.writerow(_row(record, self.fields))
+            else:
+                self.out.write("\t".join(f.replace("\t", " ") for f in _row(record, self.fields)) + "\n")
+
+    def close(self) -> None:
+        if self.fmt is OutputFormat.json:
+            self.out.write(json_text(self.kept, indent=2) + "\n")
+
+
 def _lines(values: Sequence[str], out: IO[str], null: bool) -> None:
     """One value a line, escaped (one_line); with null, as stored and NUL-ended, for xargs -0
     (which wants the exact names), only lone surrogates escaped, having no UTF-8 bytes."""

@@ -144,14 +144,15 @@ def is_content_word(stem: str) -> bool:
 
 def _stem_words(words: list[str]) -> list[str]:
     cache = _stem_cache
-    new = [word for word in set(words) if word not in cache]
+    new = set(words).difference(cache)  # looked up in the dict, not a loop in Python
     if new:
         if len(cache) + len(new) > _STEM_CACHE_MAX:
             cache.clear()
-            new = list(set(words))
-        folded = [word.lower().translate(accent_map) for word in new]
-        cache.update(zip(new, _stemmer("english").stemWords(folded), strict=True))  # type: ignore[attr-defined]
-    return [cache[word] for word in words]
+            new = set(words)
+        unseen = list(new)
+        folded = [word.lower().translate(accent_map) for word in unseen]
+        cache.update(zip(unseen, _stemmer("english").stemWords(folded), strict=True))  # type: ignore[attr-defined]
+    return list(map(cache.__getitem__, words))
 
 
 def index_terms(value: str, titled: bool) -> list[tuple[str, int, float]]:

@@ -258,13 +258,20 @@ def cli_commands(ix: Path) -> dict[str, Callable[[str], list[str]]]:
     }
 
 
+def product_script() -> Path:
+    script = PYTHON.with_name("archive-search")
+    if not (script.is_file() and os.access(script, os.X_OK)):
+        raise BenchError(f"no archive-search script next to {PYTHON}; install the project (pip install .)")
+    return script
+
+
 def search_args(query: str, ix: Path) -> list[str]:
     return ["search", query, "--format", "jsonl", "--index", str(ix)]
 
 
-def timed_run(cmd: list[str]) -> float:
+def timed_run(cmd: list[str], env: dict | None = None) -> float:
     started = time.perf_counter()
-    done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False, env=env)
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):  # search: 1 = nothing matched
         tail = " | ".join(done.stderr.decode(errors="replace").strip().splitlines()[-3:])
@@ -272,18 +279,22 @@ def timed_run(cmd: list[str]) -> float:
     return seconds
 
 
-def measure_cli(ix: Path, runs: int) -> dict[str, list[float]]:
+IN_PROCESS = {**os.environ, "ARCHIVE_SEARCH_NO_SERVER": "1"}  # no resident server answers
+
+
+def measure_cli(ix: Path, runs: int, commands: dict | None = None, envs: dict | None = None) -> dict[str, list[float]]:
     """Per-query medians (s); one warm-up each, then the commands interleaved, order rotating per run."""
-    commands = cli_commands(ix)
+    commands = commands or cli_commands(ix)
+    envs = envs or {}
     medians: dict[str, list[float]] = {label: [] for label in commands}
     for number, query in enumerate(QUERIES, start=1):
-        for make in commands.values():
-            timed_run(make(query))
+        for label, make in commands.items():
+            timed_run(make(query), envs.get(label, IN_PROCESS))
         times: dict[str, list[float]] = {label: [] for label in commands}
         labels = list(commands)
         for run in range(runs):
             for label in labels[run % len(labels) :] + labels[: run % len(labels)]:
-                times[label].append(timed_run(commands[label](query)))
+                times[label].append(timed_run(commands[label](query), envs.get(label, IN_PROCESS)))
         for label, values in times.items():
             medians[label].append(statistics.median(values))
         shown = ", ".join(f"{label} {statistics.median(v) * 1000:.0f} ms" for label, v in times.items())
@@ -512,6 +523,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--this-env", action="store_true", help="time the product as installed in this environment (no new virtualenv)"
     )
+    parser.add_argument(
+        "--startup",
+        action="store_true",
+        help="only the start-up table (in-process, with serve running, --queries batch); "
+        f"--markdown FILE writes it between its {STARTUP_TABLE!r} markers",
+    )
     parser.add_argument("--_build", choices=["fts5", "tantivy"], help=argparse.SUPPRESS)
     parser.add_argument("--_target", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -574,6 +591,101 @@ def bench(args: argparse.Namespace, work: Path, with_tantivy: bool) -> None:
     publish(format_table(title, header, rows, len(engines), args.markdown is not None), args.markdown)
 
 
+# ---------------------------------------------------------------- start-up: in-process, resident, batch
+
+STARTUP_TABLE = "startup"
+
+
+def startup(args: argparse.Namespace, work: Path) -> None:
+    """The start-up table: a search as a whole process in-process and with `serve` running,
+    next to `python -c pass` (interleaved, a median per query), and the bench queries as
+    one `search --queries` batch next to one process a query."""
+    global PYTHON
+    PYTHON = Path(sys.executable) if args.this_env else installed_python(work)
+    ix = work / "ix"
+    if not ix.is_dir():
+        cmd, ok = build_command(PRODUCT, args.corpus, ix)
+        note(f"building {ix}")
+        run_measured(cmd, ok)
+    script = product_script()
+    runtime = Path(tempfile.mkdtemp(prefix="archive-search-speed-run-"))
+    served = {**os.environ, "XDG_RUNTIME_DIR": str(runtime)}
+    served.pop("ARCHIVE_SEARCH_NO_SERVER", None)
+    started = subprocess.run([str(script), "serve", "--index", str(ix)], env=served, capture_output=True, text=True)
+    if started.returncode:
+        raise BenchError(f"archive-search serve failed: {started.stderr.strip()}")
+    try:
+        commands = {
+            "python -c pass": lambda q: [str(PYTHON), "-c", "pass"],
+            "in-process": lambda q: [str(script), *search_args(q, ix)],
+            "with serve running": lambda q: [str(script), *search_args(q, ix)],
+        }
+        medians = measure_cli(ix, args.query_runs, commands, {"with serve running": served})
+        batch = measure_batch(script, ix, work, args.query_runs)
+        status = subprocess.run([str(script), "serve", "--status", "--format", "json"], env=served, capture_output=True)
+        requests = json.loads(status.stdout)["requests"] if status.returncode == 0 else 0
+    finally:
+        subprocess.run([str(script), "serve", "--stop"], env=served, capture_output=True)
+        shutil.rmtree(runtime, ignore_errors=True)
+    expected = len(QUERIES) * (args.query_runs + 1)
+    if requests != expected:
+        raise BenchError(f"the server answered {requests} of the {expected} searches meant for it")
+    text = startup_table(medians, batch, args)
+    if args.markdown in (None, STDOUT):
+        print(text)
+    else:
+        write_between(Path(args.markdown), STARTUP_TABLE, text)
+        note(f"table {STARTUP_TABLE!r} written into {args.markdown}")
+
+
+def measure_batch(script: Path, ix: Path, work: Path, runs: int) -> list[float]:
+    """Whole-process seconds of the bench queries as one `search --queries` run (+1 warm-up)."""
+    queries = work / "queries.txt"
+    queries.write_text("".join(q + "\n" for q in QUERIES), encoding="utf-8")
+    cmd = [str(script), "search", "--queries", str(queries), "--format", "jsonl", "--index", str(ix)]
+    timed_run(cmd, IN_PROCESS)
+    times = [timed_run(cmd, IN_PROCESS) for _ in range(runs)]
+    note(f"batch of {len(QUERIES)}: {statistics.median(times) * 1000:.0f} ms")
+    return times
+
+
+def startup_table(medians: dict[str, list[float]], batch: list[float], args: argparse.Namespace) -> str:
+    reference = statistics.median(medians["python -c pass"]) * 1000
+    rows = [["python -c pass", f"{reference:.0f}", f"{p90(medians['python -c pass']) * 1000:.0f}", "1×", ""]]
+    for label in ("in-process", "with serve running"):
+        median, high = statistics.median(medians[label]) * 1000, p90(medians[label]) * 1000
+        rows.append(
+            [
+                f"search … --format jsonl, {label}",
+                f"{median:.0f}",
+                f"{high:.0f}",
+                ratio(median, reference, ""),
+                ratio(high, reference, ""),
+            ]
+        )
+    one_each = len(QUERIES) / sum(medians["in-process"])
+    in_batch = len(QUERIES) / statistics.median(batch)
+    rows.append(
+        [
+            f"search --queries (the {len(QUERIES)} queries in one process), per query",
+            f"{statistics.median(batch) / len(QUERIES) * 1000:.0f}",
+            "",
+            ratio(in_batch, one_each, "the queries/s of one process a query"),
+            "",
+        ]
+    )
+    header = ["whole process, ms", "median", "p90", "÷ python -c pass (median)", "÷ python -c pass (p90)"]
+    lines = ["| " + " | ".join(header) + " |", "|---|--:|--:|---|---|", *("| " + " | ".join(r) + " |" for r in rows)]
+    title = (
+        f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; "
+        f"{len(QUERIES)} queries over Reuters-21578, each a median of {plural(args.query_runs, 'run')} (+1 warm-up), "
+        f"the three interleaved; batch: median of {plural(args.query_runs, 'run')}; queries/s: {in_batch:.1f} in one "
+        f"batch, {one_each:.1f} one process a query; "
+        + ("product run by this environment (--this-env)" if args.this_env else "product installed by pip install .")
+    )
+    return title + "\n\n" + "\n".join(lines)
+
+
 def child(args: argparse.Namespace) -> int:
     """Hidden mode: one build, as its own process; prints the number of documents."""
     build = build_fts5 if args._build == "fts5" else build_tantivy
@@ -586,7 +698,7 @@ def main(argv: list[str] | None = None) -> int:
     if args._build:
         return child(args)
     try:
-        check_target(args.markdown, TABLE)
+        check_target(args.markdown, STARTUP_TABLE if args.startup else TABLE)
     except MarkerError as exc:
         print(f"speed: {exc}", file=sys.stderr)
         return 2
@@ -602,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         with work_dir(args.work) as work:
-            bench(args, work, with_tantivy)
+            startup(args, work) if args.startup else bench(args, work, with_tantivy)
     except (BenchError, MarkerError) as exc:
         print(f"speed: error: {exc}", file=sys.stderr)
         return 1

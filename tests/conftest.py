@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,12 @@ settings.register_profile("long", max_examples=5000, **_QUIET)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+# A resident server of the developer's own (archive-search serve) must not answer the tests'
+# commands: they get a runtime directory of their own, where only test_resident.py starts one.
+os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="archive-search-tests-")
+os.environ.pop("ARCHIVE_SEARCH_NO_SERVER", None)
+
+
 def need_shared(path: Path) -> None:
     """Skip (with the reason) when the shared material is not next to the project."""
     if not path.exists():
@@ -41,18 +49,65 @@ class Result:
 
 
 def run_cli(*args: str, env: dict | None = None, input: bytes | None = None, cwd: Path | None = None) -> Result:
-    """Run archive-search in a real subprocess, stdout and stderr piped (so not terminals)."""
+    """Run archive-search in a real subprocess, stdout and stderr piped (so not terminals).
+
+    With ARCHIVE_SEARCH_TEST_RESIDENT=1, a command a resident server would answer runs a
+    second time, forwarded to one, and the two answers must be the same byte for byte:
+    the whole suite's cases both ways (.ci/run does this)."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("ARCHIVE_SEARCH_INDEX", "NO_COLOR")}
     full_env.update(env or {})
+    if not RESIDENT or (env and ("XDG_RUNTIME_DIR" in env or "ARCHIVE_SEARCH_NO_SERVER" in env)):
+        return _run(args, full_env, input, cwd)
+    from archive_search.resident.client import wanted
+
+    local = _run(args, {**full_env, "ARCHIVE_SEARCH_NO_SERVER": "1"}, input, cwd)
+    if wanted(list(args), full_env):
+        remote = _run(args, {**full_env, **_resident_server()}, input, cwd)
+        same = [_unclocked(r.stdout) for r in (local, remote)], [r.exit_code for r in (local, remote)]
+        assert same[0][0] == same[0][1] and same[1][0] == same[1][1] and local.stderr == remote.stderr, (
+            f"archive-search {' '.join(args)}: the resident server answered otherwise:\n"
+            f"{remote.exit_code} {remote.stdout[:2000]!r} {remote.stderr!r}\n"
+            f"{local.exit_code} {local.stdout[:2000]!r} {local.stderr!r}"
+        )
+    return local
+
+
+# A citation's "created" time: the second each run made it, not part of the answer.
+_CREATED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
+
+
+def _unclocked(text: str) -> str:
+    return _CREATED.sub("(created)", text) if "archive-search/1" in text or "articles indexed" in text else text
+
+
+def _run(args, env: dict, input: bytes | None, cwd: Path | None) -> Result:
     proc = subprocess.run(
         [sys.executable, "-m", "archive_search", *args],
         capture_output=True,
         input=input,
-        env=full_env,
+        env=env,
         cwd=cwd,
         timeout=300,
     )
     return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+
+
+RESIDENT = os.environ.get("ARCHIVE_SEARCH_TEST_RESIDENT") == "1"
+_resident: dict = {}
+
+
+def _resident_server() -> dict:
+    """The environment that reaches the suite's resident server, started on first use and
+    stopped when the tests end."""
+    if not _resident:
+        import atexit
+
+        env = {"XDG_RUNTIME_DIR": tempfile.mkdtemp(prefix="archive-search-resident-")}
+        started = _run(("serve",), {**os.environ, **env}, None, None)
+        assert started.exit_code == 0, started.stderr
+        _resident.update(env)
+        atexit.register(_run, ("serve", "--stop"), {**os.environ, **env}, None, None)
+    return _resident
 
 
 @pytest.fixture()

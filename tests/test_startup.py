@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 # What the console command does at start-up, before its first import of Whoosh.
 DEFER = "from archive_search._entry import defer_unused_imports\ndefer_unused_imports()\n"
 
@@ -75,6 +77,61 @@ def test_deferred_whoosh_modules_load_on_first_use():
     plain = subprocess.run([sys.executable, "-c", use], capture_output=True, text=True)
     assert deferred.returncode == 0 and plain.returncode == 0, deferred.stderr + plain.stderr
     assert "poni" in plain.stdout and deferred.stdout == plain.stdout
+
+
+# What only indexing uses: the readers' libraries (HTML extraction, web archives), MinHash,
+# and this package's readers and indexer. A search imports none of them.
+INDEXING_ONLY = (
+    "selectolax",
+    "trafilatura",
+    "htmldate",
+    "justext",
+    "lxml",
+    "warcio",
+    "brotli",
+    "rensa",
+    "archive_search.readers",
+    "archive_search.indexing",
+    "archive_search.whoosh_ext.parallel",
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("search", "bike lane", "--format", "jsonl"),
+        ("show", "ny_002_columbus-bike-lane", "--format", "json"),
+        *(
+            pytest.param(args, marks=pytest.mark.soak)
+            for args in [
+                ("search", "bike lane", "--format", "rich", "--color", "always"),
+                ("similar", "ny_002_columbus-bike-lane", "--format", "jsonl"),
+                ("list", "--format", "tsv"),
+                ("timeline", "bike", "--format", "json"),
+            ]
+        ),
+    ],
+)
+def test_reading_commands_import_nothing_only_indexing_needs(sample_index, args):
+    modules = imported_modules(*args, index=sample_index)
+    assert "whoosh.searching" in modules or "whoosh.index" in modules  # the measurement works
+    loaded = sorted(m for m in modules if any(m == name or m.startswith(name + ".") for name in INDEXING_ONLY))
+    assert loaded == [], f"{args[0]} imported indexing-only modules: {loaded}"
+
+
+def test_a_search_makes_only_its_own_command(sample_index):
+    """Typer makes a Click command of every registered command when the app runs: a search
+    has only `search` made (cli.click_command), which the other commands' modules show."""
+    code = (
+        "import sys\n"
+        "from archive_search import cli\n"
+        "cli.main(sys.argv[1:])\n"
+        "print(sorted(k for k in cli._made), file=sys.stderr)\n"
+    )
+    args = ["search", "bike", "--format", "ids", "--index", str(sample_index)]
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "['search']"
 
 
 def test_piped_search_defers_unused_whoosh_modules(sample_index):

@@ -46,21 +46,46 @@ class LatentSpace:
         self.vectors = vectors  # float32, one row per word
         self.articles = articles  # in the archive when it was fitted (the indexer's to set)
         self.fitted_on = 0  # articles fit() read (not stored)
+        self._index: dict[str, int] | None = None
+        self._longest = 0  # the longest word's length, known with the index
 
     def project(self, counts: dict[str, float]) -> np.ndarray | None:
         """The unit vector of a text's words ({word: count}); None if it has none placed."""
-        if not counts or not len(self.words):
+        index = self._index if self._index is not None else self._word_index()
+        at, tf = [], []
+        for word, n in counts.items():
+            row = index.get(word)
+            if row is not None:
+                at.append(row)
+                tf.append(n)
+        return self._unit(at, tf)
+
+    def project_parts(self, title: Mapping[str, int], body: Mapping[str, int], max_word: int) -> np.ndarray | None:
+        """project() of an article's title and body stem counts summed, of the stems of at
+        most max_word characters: the space places only content words (article_words), so
+        the others need no check of their own. The words in project()'s order: the title's,
+        then the body's others."""
+        index = self._index if self._index is not None else self._word_index()
+        keys = [w for w in title if w in index]
+        keys += [w for w in body if w in index and w not in title]
+        if max_word < self._longest:
+            keys = [w for w in keys if len(w) <= max_word]
+        in_title, in_body = title.get, body.get
+        return self._unit(list(map(index.__getitem__, keys)), [in_title(w, 0) + in_body(w, 0) for w in keys])
+
+    def _unit(self, at: list[int], tf: list[float]) -> np.ndarray | None:
+        if not at:
             return None
-        names = np.array(list(counts))
-        at = np.minimum(np.searchsorted(self.words, names), len(self.words) - 1)
-        known = self.words[at] == names
-        if not known.any():
-            return None
-        at = at[known]
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))[known]
-        vector = ((1 + np.log(tf)) * self.idf[at]) @ self.vectors[at]
+        vector = ((1 + np.log(np.array(tf, dtype=np.float64))) * self.idf[at]) @ self.vectors[at]
         norm = float(np.linalg.norm(vector))
         return vector / norm if norm > 0 else None
+
+    def _word_index(self) -> dict[str, int]:
+        """word -> its row, made on first use: a dict lookup a word beats a binary search of
+        the word array a text (which makes a NumPy string array of the text's words first)."""
+        self._index = {word: row for row, word in enumerate(self.words.tolist())}
+        self._longest = max(map(len, self._index), default=0)
+        return self._index
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader sees the old space or the new, never half of one."""
@@ -95,7 +120,22 @@ def article_words(title: str, body: str, max_word: int = DEFAULT.latent_max_word
 
 def content_words(counts: Mapping[str, int], max_word: int = DEFAULT.latent_max_word) -> dict[str, float]:
     """The {stem: count} of a text's stems that the space places (see article_words)."""
-    return {stem: float(n) for stem, n in counts.items() if len(stem) <= max_word and is_content_word(stem)}
+    known = _content
+    if len(known) > _CONTENT_MAX:
+        known.clear()
+    out = {}
+    for stem, n in counts.items():
+        placed = known.get(stem)
+        if placed is None:
+            placed = known[stem] = is_content_word(stem)
+        if placed and len(stem) <= max_word:
+            out[stem] = float(n)
+    return out
+
+
+# stem -> is_content_word(stem): a search asks it of every word of every candidate.
+_content: dict[str, bool] = {}
+_CONTENT_MAX = 300_000
 
 
 def sample_ids(ids: Iterable[str], size: int = DEFAULT.latent_sample) -> list[str]:
@@ -234,7 +274,7 @@ class SpaceFile:
 def mix(
     space: LatentSpace,
     q: wq.Query,
-    counts: dict[int, Counter[str]],
+    counts: dict[int, tuple[Counter[str], ...]],
     scored: list[tuple[int, float]],
     config: RankingConfig = DEFAULT,
 ) -> list[tuple[int, float]]:
@@ -243,13 +283,13 @@ def mix(
     Ranks as (1 - latent_share) * z(score) + latent_share * z(cosine), z standardising over
     the candidates, but on the scores' own scale and never lowering one: the cosine's part
     is counted from the lowest candidate's, so candidates stay above the articles after them.
-    `counts` holds each candidate's stem counts, title and body together."""
+    `counts` holds each candidate's stem counts, title's and body's (summed here)."""
     query = space.project(typed_words(q))
     if query is None:
         return scored
     closeness = []
     for docnum, _ in scored:
-        vector = space.project(content_words(counts[docnum], config.latent_max_word))
+        vector = space.project_parts(*counts[docnum], config.latent_max_word)
         closeness.append(0.0 if vector is None else float(vector @ query))
     score_spread = statistics.pstdev(score for _, score in scored)
     closeness_spread = statistics.pstdev(closeness)

@@ -107,7 +107,7 @@ def rerank(stored: StoredFields, q: wq.Query, ranked: Ranked, config: RankingCon
     if space is not None:
         from .latent import mix
 
-        scored = mix(space, q, {d: title + body for d, (title, body) in counts.items()}, scored, config)
+        scored = mix(space, q, counts, scored, config)
     scored = tie_break(stored, scored)
     return scored + [(d, own * s) for d, s in rest]
 
