@@ -147,15 +147,20 @@ class Server:
         self.archives[path] = archive
 
     def rehearse(self, path: str) -> None:
-        """Run a few commands on the archive, output thrown away: what they load lazily
-        (the renderers, Whoosh's highlighter, NumPy's routines) is then loaded here once."""
+        """Run a few commands on the kept archive, output thrown away: what they load or
+        make lazily (the renderers, Whoosh's highlighter, NumPy's routines, the query
+        parser, the latent space's word index) is then there for every child. The
+        archive's copies file, which SQLite must not carry across a fork, is closed after."""
         from .. import cli
         from ..render import Terminal
 
-        saved = sys.stdout, sys.stderr, cli.terminal
+        kept = self.archives.get(path)
+        saved = sys.stdout, sys.stderr, cli.terminal, cli.archives
         try:
             sys.stdout = sys.stderr = io.StringIO()
             cli.terminal = Terminal(True, False, {"ARCHIVE_SEARCH_PAGER": ""}, 100, 40)
+            if kept is not None:
+                cli.archives = lambda _: kept
             for argv in (
                 ["search", "the", "--format", "jsonl"],
                 ["search", "the", "--format", "rich", "--color", "always"],
@@ -163,10 +168,16 @@ class Server:
                 ["stats", "--format", "json"],
             ):
                 cli.main([*argv, "--index", path])
+            if kept is not None:
+                _learn_words(kept)
         except Exception as exc:  # a warm-up only
             self.log(f"warm-up on {path}: {type(exc).__name__}: {exc}")
         finally:
-            sys.stdout, sys.stderr, cli.terminal = saved
+            sys.stdout, sys.stderr, cli.terminal, cli.archives = saved
+            if kept is not None and kept._copies:
+                kept._copies.close()
+            if kept is not None:
+                kept._copies = None
 
     # the loop
 
@@ -357,6 +368,23 @@ class Server:
             "archives": sorted(self.archives),
             "python": sys.executable,
         }
+
+
+# How many of an archive's articles the server stems before its first request: a search
+# stems its candidates' words, and those the server knows are looked up, not stemmed, in
+# every child (which keeps nothing it learns).
+WARM_ARTICLES = 5_000
+
+
+def _learn_words(archive) -> None:
+    """Stem the words of the archive's first WARM_ARTICLES articles, into the stem cache."""
+    from itertools import islice
+
+    from ..schema import stems
+
+    with archive._searcher() as searcher:
+        for fields in islice(searcher.all_stored_fields(), WARM_ARTICLES):
+            stems(f"{fields.get('title', '')} {fields.get('body', '')}"[:20_000])
 
 
 def _fork() -> int:
