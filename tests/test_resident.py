@@ -475,6 +475,9 @@ def test_ctrl_c_while_the_server_works_exits_130_as_in_process(sample_index):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
+            # A run started in the background (CI) ignores SIGINT, and Python then installs no
+            # handler: the child gets SIGINT's default back first, as a terminal's command has it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         deadline = time.monotonic() + 20
         while fake.calls == 0 and time.monotonic() < deadline:
