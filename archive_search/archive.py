@@ -79,7 +79,7 @@ class Archive:
         self.ranking = ranking
         self._ix = None
         self._copies = None  # copies.store.CopiesFile, opened on first use (False: the index has none)
-        self._space = None  # latent.SpaceFile, made on first use (NumPy is imported with it)
+        self._space_file = None  # latent.SpaceFile, made on first use (NumPy is imported with it)
         self._held = None  # the searcher of held_open(), while it lasts
 
     @property
@@ -262,21 +262,36 @@ class Archive:
             depth = (max(wanted, config.rerank_depth) if use_feedback else wanted) if limit else 0
             ranked, found, matched = pipeline.first_stage(searcher, q, depth, count, config)
             if use_feedback and len(ranked) > 1:
-                ranked = pipeline.rerank(stored, q, ranked, config, self._latent_space(notes))
+                places = self._places(searcher, notes)
+                try:
+                    ranked = pipeline.rerank(stored, q, ranked, config, places)
+                finally:
+                    if places is not None:
+                        places.close()
         return ranked, found, matched
 
-    def _latent_space(self, notes: list[str]):
-        """The index's latent space (ranking/latent.py); None when there is none or ranking
-        leaves it out."""
-        if not self.ranking.latent:
+    def _places(self, searcher, notes: list[str]):
+        """Where this search finds its candidates' places in the latent space
+        (ranking/places.py), to be closed after it; None when the index has no space or
+        ranking leaves it out."""
+        space_path = self.index_dir.path / LATENT_FILE
+        if not self.ranking.latent or not space_path.exists():
             return None
-        if self._space is None:
-            if not (self.index_dir.path / LATENT_FILE).exists():
-                return None  # NumPy is imported only for an index that has a space
+        from .ranking.places import Places
+
+        toc = searcher.reader().generation()
+        return Places.open(
+            self.index_dir.path, space_path, self.ix.indexname, toc, lambda: self._space(notes), self.ranking
+        )
+
+    def _space(self, notes: list[str]):
+        """The latent space itself (ranking/latent.py, which imports NumPy), loaded once and
+        again only when the indexer replaced it; None when there is none."""
+        if self._space_file is None:
             from .ranking.latent import SpaceFile
 
-            self._space = SpaceFile(self.index_dir.path / LATENT_FILE)
-        return self._space.get(notes)
+            self._space_file = SpaceFile(self.index_dir.path / LATENT_FILE)
+        return self._space_file.get(notes)
 
     def count(self, text: str, filters: Filters | None = None, collapse: str | None = None) -> int:
         """How many articles match (with collapse, how many stories: copies count once)."""

@@ -311,7 +311,7 @@ class IndexStats:
 
 
 # An indexing run's phases, in their order (Progress.phase).
-PHASES = ("discover", "indexing", "commit", "fit", "copies")
+PHASES = ("discover", "indexing", "commit", "fit", "copies", "places")
 
 
 @dataclass

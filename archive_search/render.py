@@ -868,6 +868,7 @@ _PHASE_TEXT = {
     "commit": "committing…",
     "fit": "fitting the latent space…",
     "copies": "finding copies…",
+    "places": "placing articles in the latent space…",
 }
 
 

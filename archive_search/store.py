@@ -8,6 +8,9 @@ Layout of an index directory:
                             brought up to date by every run that changes the archive
     latent.npz              the latent space of the archive's words (ranking/latent.py), refitted by
                             every run that changes the archive; replaced atomically
+    vectors.sqlite          each article's place in that space and its words as feedback weighs
+                            them, made ahead for searches (ranking/vectorstore.py), brought up to
+                            date by every run that changes the archive or the space
     _g1_4.toc, g1_*.seg     Whoosh's files for generation "g1"
 
 Incremental runs commit into the current generation (each Whoosh commit is

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+from .schema import TITLE_END, stem_counts
+
 
 class StoredFields:
     """{docnum: stored fields} for one searcher, each article's read once (a large one's are
@@ -16,14 +20,28 @@ class StoredFields:
     def __getitem__(self, docnum: int) -> dict:
         fields = self.fields.get(docnum)
         if fields is None:
-            fields = dict(self.searcher.stored_fields(docnum))
-            body = fields.get("body") or ""
-            if len(body) > self.read_chars or len(fields.get("title") or "") > self.read_chars:
+            fields, cut = read_opening(self.searcher.stored_fields(docnum), self.read_chars)
+            if cut:
                 self.cut.add(docnum)
-            fields["body"] = self.opening(body)
             self.fields[docnum] = fields
         return fields
 
     def opening(self, text: str) -> str:
         """The part of a stored text a search reads."""
         return text[: self.read_chars]
+
+
+def read_opening(stored: dict, read_chars: int) -> tuple[dict, bool]:
+    """An article's stored fields with its body cut to the first `read_chars` characters,
+    and whether its body or title is longer than that."""
+    fields = dict(stored)
+    body = fields.get("body") or ""
+    cut = len(body) > read_chars or len(fields.get("title") or "") > read_chars
+    fields["body"] = body[:read_chars]
+    return fields, cut
+
+
+def opening_counts(fields: dict, read_chars: int) -> tuple[Counter[str], Counter[str]]:
+    """The (title, body) stem counts of what a search reads of an article (fields as
+    read_opening gives them): what feedback weighs and the latent space places."""
+    return stem_counts(f"{fields.get('title', '')[:read_chars]}{TITLE_END}{fields.get('body', '')}")

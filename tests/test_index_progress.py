@@ -65,7 +65,7 @@ def test_progress_is_reported_within_a_big_file_in_bytes_and_then_the_phases(arc
     assert done == sorted(done) and done[-1] == total
     last_file = max(i for i, p in enumerate(seen) if p.phase == "indexing")
     assert seen[last_file].files_done == len(sizes) and seen[last_file].bytes_done == total
-    assert [p.phase for p in seen[last_file + 1 :]] == ["commit", "fit", "copies"]
+    assert [p.phase for p in seen[last_file + 1 :]] == ["commit", "fit", "copies", "places"]
 
 
 def test_progress_is_one_report_a_file_and_a_few_a_second_within_one(archive, monkeypatch, tmp_path):

@@ -36,6 +36,8 @@ from .progress import Reporter
 from .refit import fit_space, needs_fit
 from .remove import remove_ids, remove_paths
 from .session import Session
+from .vectors import is_current as vectors_current
+from .vectors import update_vectors
 
 # Commit at least this often, so that a long first run interrupted late keeps most of its work.
 COMMIT_EVERY_ARTICLES = 50_000
@@ -116,6 +118,7 @@ class Indexer:
                 self.index_dir.touch(articles=stats.total_articles)
                 self._refit(ix, stats, problems, Reporter(self.on_progress), fresh=False)
                 self._copies(ix, stats, problems, Reporter(self.on_progress), start_toc, set())
+                self._places(ix, problems, Reporter(self.on_progress), start_toc, set())
         stats.elapsed = time.monotonic() - started
         return stats
 
@@ -193,6 +196,7 @@ class Indexer:
             self.index_dir.touch(articles=stats.total_articles)
         self._refit(ix, stats, problems, progress, fresh=fresh)
         self._copies(ix, stats, problems, progress, start_toc, session.touched)
+        self._places(ix, problems, progress, start_toc, session.touched)
 
     def _copies(self, ix, stats, problems, progress, start_toc: int | None, touched: set[str] | None) -> None:
         """The copies file brought up to date with the committed articles (clustering.py);
@@ -204,6 +208,16 @@ class Indexer:
         stats.copies_clustered, stats.copies_stories = update_copies(
             ix, self.index_dir.path, generation, start_toc, touched, problems.report
         )
+
+    def _places(self, ix, problems, progress, start_toc: int | None, touched: set[str] | None) -> None:
+        """The vectors file brought up to date with the committed articles and the latent
+        space (vectors.py); also after a run that changed nothing, if an earlier one
+        stopped before writing it."""
+        generation = self.index_dir.generation()
+        if vectors_current(self.index_dir.path, generation, ix.latest_generation(), self.ranking):
+            return
+        progress.begin("places")
+        update_vectors(ix, self.index_dir.path, generation, start_toc, touched, problems.report, self.ranking)
 
     def _refit(self, ix, stats: IndexStats, problems: ProblemLog, progress: Reporter, *, fresh: bool) -> None:
         latent = self.index_dir.path / LATENT_FILE

@@ -9,8 +9,9 @@ indexed after the fit, or replaced, need nothing stored, and a space fitted on a
 older state of the archive still serves (its new words only go unplaced).
 
 Search mixes the query's and each candidate's cosine in this space into the ranking
-(`mix`, the pipeline's third stage): articles about the query's subject in other words
-move up.
+(mixing.py, the pipeline's third stage): articles about the query's subject in other words
+move up. Each article's place is also kept in the index's vectors file (vectorstore.py,
+written by the indexer), so that a search normally needs neither this module nor NumPy.
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ import heapq
 import io
 import math
 import os
-import statistics
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
-from whoosh import query as wq
 
 from ..atomic import write_atomic
 from ..schema import is_content_word, stems
@@ -271,57 +270,20 @@ class SpaceFile:
         return space
 
 
-def mix(
+def closeness(
     space: LatentSpace,
-    q: wq.Query,
-    counts: dict[int, tuple[Counter[str], ...]],
+    query_words: dict[str, float],
     scored: list[tuple[int, float]],
+    counts: dict[int, tuple[Counter[str], ...]],
     config: RankingConfig = DEFAULT,
-) -> list[tuple[int, float]]:
-    """Add each candidate's closeness to the query in the space to its score.
-
-    Ranks as (1 - latent_share) * z(score) + latent_share * z(cosine), z standardising over
-    the candidates, but on the scores' own scale and never lowering one: the cosine's part
-    is counted from the lowest candidate's, so candidates stay above the articles after them.
-    `counts` holds each candidate's stem counts, title's and body's (summed here)."""
-    query = space.project(typed_words(q))
+) -> list[float] | None:
+    """Each candidate's cosine to the query in the space, placing it from its stem counts
+    (`counts`: its title's and body's, summed here); None when the query has no place."""
+    query = space.project(query_words)
     if query is None:
-        return scored
-    closeness = []
+        return None
+    out = []
     for docnum, _ in scored:
         vector = space.project_parts(*counts[docnum], config.latent_max_word)
-        closeness.append(0.0 if vector is None else float(vector @ query))
-    score_spread = statistics.pstdev(score for _, score in scored)
-    closeness_spread = statistics.pstdev(closeness)
-    if not score_spread or not closeness_spread:
-        return scored
-    share = config.latent_share
-    scale = share / (1 - share) * score_spread / closeness_spread
-    lowest = min(closeness)
-    return [(d, score + scale * (c - lowest)) for (d, score), c in zip(scored, closeness, strict=True)]
-
-
-def typed_words(q: wq.Query) -> dict[str, float]:
-    """{stem: times typed} of the query's body words, leaving out those it excludes (NOT)."""
-    counts: dict[str, float] = {}
-
-    def visit(node: wq.Query) -> None:
-        if isinstance(node, wq.AndNot):
-            visit(node.a)
-        elif isinstance(node, wq.Not):
-            return
-        elif isinstance(node, wq.Term):
-            if node.fieldname == "body":
-                text = node.text.decode("utf-8") if isinstance(node.text, bytes) else node.text
-                counts[text] = counts.get(text, 0.0) + node.boost
-        elif isinstance(node, wq.compound.CompoundQuery):
-            for sub in node.subqueries:
-                visit(sub)
-        else:
-            for fieldname, text in node.iter_all_terms():
-                if fieldname == "body":
-                    text = text.decode("utf-8") if isinstance(text, bytes) else text
-                    counts[text] = counts.get(text, 0.0) + 1.0
-
-    visit(q)
-    return counts
+        out.append(0.0 if vector is None else float(vector @ query))
+    return out

@@ -11,9 +11,9 @@ from __future__ import annotations
 from whoosh import query as wq
 from whoosh import sorting
 
-from ..schema import TITLE_END, stem_counts, weighted
-from ..stored import StoredFields
-from . import feedback
+from ..schema import weighted
+from ..stored import StoredFields, opening_counts
+from . import feedback, mixing
 from .bm25 import BM25
 from .config import RankingConfig
 from .firstpass import first_pass
@@ -90,24 +90,24 @@ class _DateKeys(sorting.Categorizer):
         return (0, self.sign * value, -score)
 
 
-def rerank(stored: StoredFields, q: wq.Query, ranked: Ranked, config: RankingConfig, space=None) -> Ranked:
+def rerank(stored: StoredFields, q: wq.Query, ranked: Ranked, config: RankingConfig, places=None) -> Ranked:
     """Feedback, then the latent space, then the tie-break, over the first `rerank_depth`
     articles (the candidates); any further ones follow them in the first pass's order,
     scored without feedback's share, so below every candidate: a longer --limit only adds
     to the list's end. Only articles the query matched are reordered: feedback brings in
-    none without the words typed."""
+    none without the words typed. `places` (places.Places): the vectors file and the latent
+    space, where the candidates' words and places come from (None: no space)."""
     own = feedback.query_weight(q, config)
     if own is None:
         return ranked
     candidates, rest = ranked[: config.rerank_depth], ranked[config.rerank_depth :]
-    counts, words, cut = _candidate_words(stored, candidates)
+    known = places.rows(stored, candidates) if places is not None else {}
+    counts, words, cut = _candidate_words(stored, candidates, known)
     scored = feedback.rescore(stored.searcher, own, candidates, words, cut, config)
     if scored is None:
         return ranked
-    if space is not None:
-        from .latent import mix
-
-        scored = mix(space, q, counts, scored, config)
+    if places is not None:
+        scored = mixing.mix(scored, places.closeness(mixing.typed_words(q), stored, scored, known, counts), config)
     scored = tie_break(stored, scored)
     return scored + [(d, own * s) for d, s in rest]
 
@@ -118,16 +118,22 @@ def tie_break(stored: StoredFields, scored: Ranked) -> Ranked:
     return sorted(scored, key=lambda item: (-item[1], stored[item[0]].get("id", "")))
 
 
-def _candidate_words(stored: StoredFields, candidates: Ranked) -> tuple[dict, dict, dict]:
-    """Each candidate's (title, body) stem counts, its {stem: weight} as the index weighs
-    title words, and for those only partly read, the number of words read."""
-    counts, cut = {}, {}
+def _candidate_words(stored: StoredFields, candidates: Ranked, known: dict) -> tuple[dict, dict, dict]:
+    """Each candidate's {stem: weight} as the index weighs title words, and for those only
+    partly read, the number of words read: from its row in the vectors file (`known`), else
+    from its text; and the (title, body) stem counts of those worked out from their text."""
+    counts, words, cut = {}, {}, {}
     for docnum, _ in candidates:
-        fields = stored[docnum]
-        counts[docnum] = stem_counts(f"{stored.opening(fields.get('title', ''))}{TITLE_END}{fields.get('body', '')}")
+        row = known.get(docnum)
+        if row is not None:
+            words[docnum] = row.words
+            if row.read is not None:
+                cut[docnum] = row.read
+            continue
+        title, body = counts[docnum] = opening_counts(stored[docnum], stored.read_chars)
+        words[docnum] = weighted(title, body)
         if docnum in stored.cut:
-            cut[docnum] = sum(counts[docnum][0].values()) + sum(counts[docnum][1].values())
-    words = {docnum: weighted(title, body) for docnum, (title, body) in counts.items()}
+            cut[docnum] = sum(title.values()) + sum(body.values())
     return counts, words, cut
 
 

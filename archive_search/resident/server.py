@@ -140,7 +140,7 @@ class Server:
         archive = Archive(path)
         try:
             archive.ix  # noqa: B018 -- opening is the point
-            archive._latent_space([])
+            archive._space([])
         except Exception as exc:  # not an index (yet): a child opens it afresh, and says why
             self.log(f"not keeping {path} open: {exc}")
             return
@@ -348,7 +348,7 @@ class Server:
                     self.open_archive(path)
             else:
                 before = _space_stamp(archive)
-                archive._latent_space([])  # reads the file again only if the indexer replaced it
+                archive._space([])  # reads the file again only if the indexer replaced it
                 changed |= _space_stamp(archive) != before
         return changed
 
@@ -399,7 +399,7 @@ def _fork() -> int:
 
 
 def _space_stamp(archive) -> object:
-    space = archive._space
+    space = archive._space_file
     return space._loaded[0] if space is not None and space._loaded is not None else None
 
 
