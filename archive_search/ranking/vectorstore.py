@@ -32,7 +32,6 @@ import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from operator import mul
 from pathlib import Path
 
@@ -48,13 +47,16 @@ CREATE TABLE article (id TEXT PRIMARY KEY, v BLOB, words BLOB NOT NULL, read INT
 CHUNK = 500  # ids per IN (...) query: well under SQLite's limit of bound parameters
 
 
-@dataclass
 class Row:
-    """What the file holds of one article (see the module's docstring)."""
+    """What the file holds of one article (see the module's docstring). A plain class: a
+    dataclass's making is a good share of this module's import, on every search's path."""
 
-    place: bytes | None
-    words: dict[str, float]
-    read: int | None
+    __slots__ = ("place", "read", "words")
+
+    def __init__(self, place: bytes | None, words: dict[str, float], read: int | None) -> None:
+        self.place = place
+        self.words = words
+        self.read = read
 
 
 def space_stamp(space_path: Path) -> str | None:
