@@ -615,8 +615,10 @@ def startup(args: argparse.Namespace, work: Path) -> None:
     if started.returncode:
         raise BenchError(f"archive-search serve failed: {started.stderr.strip()}")
     try:
+        floor = floor_code(search_imports(script, ix))
         commands = {
             "python -c pass": lambda q: [str(PYTHON), "-c", "pass"],
+            "floor": lambda q: [str(PYTHON), "-c", floor],
             "in-process": lambda q: [str(script), *search_args(q, ix)],
             "with serve running": lambda q: [str(script), *search_args(q, ix)],
         }
@@ -638,6 +640,36 @@ def startup(args: argparse.Namespace, work: Path) -> None:
         note(f"table {STARTUP_TABLE!r} written into {args.markdown}")
 
 
+def search_imports(script: Path, ix: Path) -> list[str]:
+    """The Whoosh modules an in-process search imports, in order (python -X importtime)."""
+    done = subprocess.run(
+        [str(PYTHON), "-X", "importtime", str(script), *search_args(QUERIES[0], ix)],
+        env=IN_PROCESS,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    names = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
+    found = [name for name in names if name == "whoosh" or name.startswith("whoosh.")]
+    if done.returncode not in (0, 1) or not found:
+        raise BenchError(f"could not list the modules a search imports: {done.stderr.strip()[-300:]}")
+    return found
+
+
+def floor_code(modules: list[str]) -> str:
+    """A program that imports Typer and those Whoosh modules, as the command does (Whoosh's
+    unused modules deferred, its warnings off), and does nothing else: what any in-process
+    search with this stack costs before it opens an index."""
+    return (
+        "from archive_search._entry import defer_unused_imports, quiet_whoosh_warnings\n"
+        "quiet_whoosh_warnings()\n"
+        "defer_unused_imports()\n"
+        "import importlib, typer\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+    )
+
+
 def measure_batch(script: Path, ix: Path, work: Path, runs: int) -> list[float]:
     """Whole-process seconds of the bench queries as one `search --queries` run (+1 warm-up)."""
     queries = work / "queries.txt"
@@ -652,6 +684,16 @@ def measure_batch(script: Path, ix: Path, work: Path, runs: int) -> list[float]:
 def startup_table(medians: dict[str, list[float]], batch: list[float], args: argparse.Namespace) -> str:
     reference = statistics.median(medians["python -c pass"]) * 1000
     rows = [["python -c pass", f"{reference:.0f}", f"{p90(medians['python -c pass']) * 1000:.0f}", "1×", ""]]
+    floor, floor_high = statistics.median(medians["floor"]) * 1000, p90(medians["floor"]) * 1000
+    rows.append(
+        [
+            "import Typer and the Whoosh modules a search imports, nothing else",
+            f"{floor:.0f}",
+            f"{floor_high:.0f}",
+            ratio(floor, reference, ""),
+            ratio(floor_high, reference, ""),
+        ]
+    )
     for label in ("in-process", "with serve running"):
         median, high = statistics.median(medians[label]) * 1000, p90(medians[label]) * 1000
         rows.append(
@@ -679,7 +721,7 @@ def startup_table(medians: dict[str, list[float]], batch: list[float], args: arg
     title = (
         f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; "
         f"{len(QUERIES)} queries over Reuters-21578, each a median of {plural(args.query_runs, 'run')} (+1 warm-up), "
-        f"the three interleaved; batch: median of {plural(args.query_runs, 'run')}; queries/s: {in_batch:.1f} in one "
+        f"the four interleaved; batch: median of {plural(args.query_runs, 'run')}; queries/s: {in_batch:.1f} in one "
         f"batch, {one_each:.1f} one process a query; "
         + ("product run by this environment (--this-env)" if args.this_env else "product installed by pip install .")
     )
