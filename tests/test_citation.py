@@ -83,6 +83,9 @@ def test_the_citation_alone_from_stdin(cited):
     assert result.exit_code == 0 and json.loads(result.stdout)["same"] is True
 
 
+# An archive built for it alone: a soak test (.ci/run runs them); removed and changed keep
+# the default run's check of a changed archive.
+@pytest.mark.soak
 def test_added_article_is_named(private):
     archive, index, saved = private
     (archive / "new.jsonl").write_text(json.dumps({"id": "new-1", "title": "Bike", "body": "bike bike"}) + "\n")

@@ -175,6 +175,7 @@ def test_second_writer_is_refused(tmp_path):
     Indexer(index).run([str(DATA / "pages")])  # released: the next run goes ahead
 
 
+@pytest.mark.soak  # a trial that waits on another indexer: run by .ci/run with the soak tests
 def test_wait_flag_waits_for_the_running_indexer_then_runs(tmp_path):
     import subprocess
     import sys

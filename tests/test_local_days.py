@@ -78,6 +78,9 @@ def test_a_day_is_the_day_the_article_shows(day_index):
     assert "chicago-late" not in _ids(day_index, "tide", "--since", "2017-02-13")
 
 
+# Every pair of periods: a soak test (.ci/run runs them); test_one_period_in_the_query_text
+# keeps a check of the local days in the default run.
+@pytest.mark.soak
 @given(since=st.none() | st.sampled_from(PERIODS), until=st.none() | st.sampled_from(PERIODS))
 def test_counts_and_ids_are_those_of_the_local_days(day_index, since, until):
     options = [*(["--since", since] if since else []), *(["--until", until] if until else [])]

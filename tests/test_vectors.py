@@ -100,6 +100,7 @@ def test_any_query_ranks_the_same_with_and_without_it(built, tmp_path, words, jo
     assert_same(ranking(built, [query]), from_texts(built, [query], tmp_path))
 
 
+@pytest.mark.soak  # the library's rankings are compared in the default run (.ci/run runs soak tests)
 def test_the_cli_prints_the_same_bytes_with_and_without_it(built, tmp_path):
     bare = tmp_path / "bare"
     shutil.copytree(built, bare)
@@ -169,6 +170,7 @@ def test_a_damaged_file_changes_no_result(built, tmp_path):
     assert result.exit_code == 0 and result.stderr == ""
 
 
+@pytest.mark.soak  # an archive built for it alone (.ci/run runs soak tests)
 def test_remove_keeps_it_in_step(tmp_path):
     _, index = build(tmp_path)
     gone = run_cli("search", "bike lane", "--index", str(index), "--format", "ids").stdout.split()[0]
@@ -177,6 +179,7 @@ def test_remove_keeps_it_in_step(tmp_path):
     assert_same(ranking(index, QUERIES), from_texts(index, QUERIES, tmp_path))
 
 
+@pytest.mark.soak  # an archive built for it alone (.ci/run runs soak tests)
 def test_a_refit_places_every_article_anew(tmp_path):
     archive, index = build(tmp_path)
     with sqlite3.connect(index / "vectors.sqlite") as db:
