@@ -34,6 +34,7 @@ from .render import (
     remove_summary,
 )
 from .status import ExitStatus, status_for
+from .streams import drop_stdout
 
 if TYPE_CHECKING:
     from .archive import Archive
@@ -147,9 +148,9 @@ def writing_output() -> Iterator[None]:
         yield
         sys.stdout.flush()
     except BrokenPipeError:
-        _drop_stdout()
+        drop_stdout()
     except OSError as exc:
-        _drop_stdout()  # what is left in its buffer cannot be written either
+        drop_stdout()  # what is left in its buffer cannot be written either
         raise OutputError(exc) from None
 
 
@@ -200,17 +201,8 @@ def reads_only(command: Callable[..., None]) -> Callable[..., None]:
 
 def _broken_pipe() -> int:
     """The reader went away (`| head -1`): stop quietly, as grep does."""
-    _drop_stdout()
+    drop_stdout()
     return ExitStatus.OK
-
-
-def _drop_stdout() -> None:
-    """Point stdout at /dev/null, so that the exit's flush has nowhere to fail."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 INDEX_HELP = "Index directory [default: $ARCHIVE_SEARCH_INDEX, else $XDG_DATA_HOME/archive-search/index]."
@@ -825,7 +817,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return _broken_pipe()  # help and version succeed whoever stops reading
     except OSError as exc:
-        _drop_stdout()
+        drop_stdout()
         err(f"archive-search: error: {OutputError(exc)}")
         return ExitStatus.ERROR
     return status

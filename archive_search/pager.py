@@ -62,8 +62,14 @@ def deliver(
     if not text or fits(text, width, height):
         out.write(text)
         return None
-    out.flush()  # anything written before goes first
-    problem = page(text, command, env, getattr(out, "encoding", None) or "utf-8")
+    return page_or_write(text, command, out, env, getattr(out, "encoding", None) or "utf-8")
+
+
+def page_or_write(text: str, command: list[str], out: IO[str], env: Mapping[str, str], encoding: str) -> str | None:
+    """Page the text; if the pager cannot start, write it to out instead and say why (else
+    None). What out held before goes first."""
+    out.flush()
+    problem = page(text, command, env, encoding)
     if problem:
         out.write(text)
     return problem

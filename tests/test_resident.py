@@ -461,6 +461,21 @@ def test_on_a_terminal_long_output_is_paged_by_the_client(server_env, sample_ind
     assert paged["local"][2].count(b"\n") > 12 and b"LESS=FRX" in paged["local"][2]
 
 
+def test_on_a_terminal_a_pager_that_cannot_start_is_met_as_in_process(server_env, sample_index):
+    """The text is written to the terminal instead, with one warning saying what to set,
+    the same bytes in the same order whether the server answered or the process did."""
+    args = ["show", "ny_002_columbus-bike-lane", "chi_002_milwaukee-bike-lane", "--index", str(sample_index)]
+    env = {**server_env, "ARCHIVE_SEARCH_PAGER": "/nonexistent/archive-search-test-pager"}
+    before = served(server_env)
+    local = run_in_terminal(args, {**env, **NO_SERVER}, 80, 12)
+    remote = run_in_terminal(args, env, 80, 12)
+    assert remote == local
+    assert served(server_env) == before + 1
+    status, screen = local
+    assert status == 0 and b"cannot run the pager" in screen and b"--no-pager" in screen
+    assert screen.count(b"\n") > 12  # the whole text, not paged
+
+
 def _takes_forever(conn) -> None:
     conn.sendall(protocol.frame(protocol.ACCEPTED))
     time.sleep(30)

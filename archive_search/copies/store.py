@@ -15,14 +15,14 @@ in one SQLite transaction, so a reader sees it before or after, never half-way.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import sqlitefile
+
 COPIES_FILE = "copies.sqlite"
-_TEMP_SUFFIX = ".new"
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE node (id TEXT PRIMARY KEY, published TEXT);
@@ -129,15 +129,7 @@ def chunks(items: list[str]) -> Iterator[list[str]]:
 
 def create(index_path: Path) -> tuple[sqlite3.Connection, Path]:
     """A new, empty copies file beside the current one, to be put in place by `replace`."""
-    temp = index_path / (COPIES_FILE + _TEMP_SUFFIX)
-    discard(temp)
-    db = sqlite3.connect(temp)
-    # No journal and no syncs while it is built: nobody reads it before `replace` syncs it
-    # once and renames it into place, and a crash before that leaves only a file to discard.
-    db.execute("PRAGMA journal_mode = OFF")
-    db.execute("PRAGMA synchronous = OFF")
-    db.executescript(_SCHEMA)
-    return db, temp
+    return sqlitefile.create(index_path / COPIES_FILE, _SCHEMA)
 
 
 def open_for_update(index_path: Path) -> sqlite3.Connection | None:
@@ -154,23 +146,12 @@ def open_for_update(index_path: Path) -> sqlite3.Connection | None:
 
 def replace(db: sqlite3.Connection, temp: Path, index_path: Path) -> None:
     """Put a file made by `create` in place of the current one, atomically."""
-    db.commit()
-    db.close()
-    fd = os.open(temp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temp, index_path / COPIES_FILE)
+    sqlitefile.replace(db, temp, index_path / COPIES_FILE)
 
 
 def discard(temp: Path) -> None:
     """Remove a file `create` made (and SQLite's journal of it), if there."""
-    for path in (temp, temp.with_name(temp.name + "-journal")):
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
+    sqlitefile.discard(temp)
 
 
 def write_meta(db: sqlite3.Connection, meta: dict[str, str]) -> None:

@@ -15,11 +15,11 @@ update, which the next run redoes.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from .. import sqlitefile
 from ..ranking import vectorstore as vs
 from ..ranking.config import DEFAULT, RankingConfig
 from ..readers import Problem
@@ -27,7 +27,6 @@ from ..schema import TITLE_WEIGHT
 from ..store import LATENT_FILE
 from ..stored import opening_counts, read_opening
 
-_TEMP_SUFFIX = ".new"
 _BATCH = 1_000  # rows written at a time
 
 
@@ -49,7 +48,7 @@ def update_vectors(
         stamp = vs.space_stamp(space_path)
         space = _load(space_path) if stamp is not None else None
         if space is None:  # no space (too few articles), or a damaged one: no places either
-            _discard(path)
+            sqlitefile.discard(path)
             return 0
         with ix.searcher() as searcher:
             wanted = _settings(config)
@@ -116,33 +115,19 @@ def _current(path: Path, expected: dict[str, str]) -> sqlite3.Connection | None:
 
 
 def _full(searcher, space, path: Path, meta: dict[str, str], config: RankingConfig) -> int:
-    temp = path.with_name(path.name + _TEMP_SUFFIX)
-    _discard(temp)
-    db = sqlite3.connect(temp)
+    db, temp = sqlitefile.create(path, vs.SCHEMA)
     try:
-        # No journal and no syncs while it is built: nobody reads it before it is synced
-        # once and renamed into place, and a crash before that leaves only a file to discard.
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
-        db.executescript(vs.SCHEMA)
         db.executemany("INSERT INTO word VALUES (?, ?, ?)", _word_rows(space))
         placed = 0
         for rows in _batches(_article_rows(space, searcher.all_stored_fields(), config)):
             db.executemany("INSERT OR REPLACE INTO article VALUES (?, ?, ?, ?)", rows)
             placed += len(rows)
         db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-        db.commit()
-        db.close()
-        fd = os.open(temp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, path)
+        sqlitefile.replace(db, temp, path)
         return placed
     except BaseException:
         db.close()
-        _discard(temp)
+        sqlitefile.discard(temp)
         raise
 
 
@@ -184,12 +169,3 @@ def _batches(rows: Iterator, size: int = _BATCH) -> Iterator[list]:
             batch = []
     if batch:
         yield batch
-
-
-def _discard(path: Path) -> None:
-    """Remove a vectors file (or its temporary) and SQLite's journal of it, if there."""
-    for each in (path, path.with_name(path.name + "-journal")):
-        try:
-            each.unlink()
-        except FileNotFoundError:
-            pass

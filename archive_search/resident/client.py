@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
+from ..streams import drop_stdout
 from . import protocol as p
 
 # The commands a server runs: those that only read the index. index, remove and export
@@ -144,7 +145,8 @@ def replay(frames: list[tuple[bytes, bytes]]) -> int:
                 out.write(payload)
                 out.flush()
             except BrokenPipeError:
-                stdout_gone = _drop_stdout()
+                drop_stdout()
+                stdout_gone = True
             except OSError as exc:
                 return _output_failed(exc)
         elif kind == p.ERR:
@@ -164,34 +166,23 @@ def _write_err(err, payload: bytes) -> None:
         pass
 
 
-def _drop_stdout() -> bool:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.close(devnull)
-    except OSError:
-        pass
-    return True
-
-
 def _output_failed(exc: OSError) -> int:
     """Output that cannot be written: reported as the in-process command reports it."""
     from ..errors import OutputError
     from ..status import ExitStatus
 
-    _drop_stdout()
+    drop_stdout()
     _write_err(sys.stderr.buffer, f"archive-search: error: {OutputError(exc)}\n".encode("utf-8", "replace"))
     return ExitStatus.ERROR
 
 
 def _page(command: list[str], text: str, env: dict, encoding: str) -> None:
     """Page the text here, where the terminal is, as cli.output does in-process."""
-    from ..pager import page
+    from ..pager import page_or_write
 
-    problem = page(text, command, env, encoding)
+    problem = page_or_write(text, command, sys.stdout, env, encoding)
+    sys.stdout.flush()
     if problem:
         from ..render import escaped
 
-        sys.stdout.write(text)
-        sys.stdout.flush()
         _write_err(sys.stderr.buffer, (escaped(f"archive-search: warning: {problem}") + "\n").encode("utf-8"))
