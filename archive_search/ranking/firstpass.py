@@ -38,9 +38,10 @@ def plain_terms(q: wq.Query) -> list[wq.Term] | None:
 def first_pass(
     searcher, q: wq.Query, depth: int, bm25: BM25, count: bool = True
 ) -> tuple[list[tuple[int, float]], int | None] | None:
-    """The `depth` best (docnum, score) pairs, best first (equal scores by docnum), and how
-    many articles matched at all (None if count=False allowed skipping some); None when the
-    query is not one this can score.
+    """The `depth` best (docnum, score) pairs, best first (equal scores by docnum), with any
+    more that score the same as the last of them (with_ties), and how many articles matched
+    at all (None if count=False allowed skipping some); None when the query is not one this
+    can score.
 
     With count=False, once the words left to add could not lift an article that has none of
     the words so far up to the depth-th best score, no new articles are taken in, those that
@@ -88,7 +89,19 @@ def first_pass(
         if value >= cutoff
     ]
     best.sort(key=lambda item: (-item[1], item[0]))
-    return best[:depth], matched
+    return with_ties(best, depth), matched
+
+
+def with_ties(ranked: list[tuple[int, float]], depth: int) -> list[tuple[int, float]]:
+    """The first `depth` of a best-first list, and any after them that score the same as the
+    last of those (which of them make the depth is then the caller's to decide by id)."""
+    if len(ranked) <= depth or not depth:
+        return ranked[:depth]
+    last = ranked[depth - 1][1]
+    end = depth
+    while end < len(ranked) and ranked[end][1] == last:
+        end += 1
+    return ranked[:end]
 
 
 def _depth_best(scores: list[dict[int, float]], depth: int) -> float | None:

@@ -8,6 +8,8 @@ docs/ranking.md, and every setting is in config.py.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from whoosh import query as wq
 from whoosh import sorting
 
@@ -16,7 +18,7 @@ from ..stored import StoredFields, opening_counts
 from . import feedback, mixing
 from .bm25 import BM25
 from .config import RankingConfig
-from .firstpass import first_pass
+from .firstpass import first_pass, with_ties
 
 Ranked = list[tuple[int, float]]
 
@@ -32,11 +34,29 @@ def first_stage(
         ranked, found = fast
         # found is None when the first pass pruned, which it does only once it has a full
         # `depth` of matches.
-        return ranked, found, found is None or found > 0
-    results = searcher.search(q, limit=depth or 1)
-    ranked = [(hit.docnum, hit.score or 0.0) for hit in results] if depth else []
+        return by_score_then_id(searcher, ranked, depth), found, found is None or found > 0
+    limit = depth + 1 if depth else 1
+    while True:  # widened until no article past the depth scores what the depth-th does
+        results = searcher.search(q, limit=limit)
+        ranked = [(hit.docnum, hit.score or 0.0) for hit in results]
+        if len(ranked) < limit or not depth or ranked[-1][1] != ranked[depth - 1][1]:
+            break
+        limit *= 2
+    ranked = by_score_then_id(searcher, with_ties(ranked, depth), depth) if depth else []
     found = len(results) if count else None
     return ranked, found, bool(found) if count else results.scored_length() > 0
+
+
+def by_score_then_id(searcher, ranked: Ranked, depth: int) -> Ranked:
+    """The `depth` best, best first, equal scores in article-id order: which of several
+    equally scored articles make the depth, and their order, then do not depend on how the
+    articles lie in the index's segments (--jobs, incremental runs). Ids are read only for
+    the articles that share a score."""
+    counts = Counter(score for _, score in ranked)
+    ids = {docnum: searcher.stored_fields(docnum).get("id", "") for docnum, score in ranked if counts[score] > 1}
+    if ids:
+        ranked = sorted(ranked, key=lambda item: (-item[1], ids.get(item[0], "")))
+    return ranked[:depth]
 
 
 def date_sorted(
