@@ -193,3 +193,44 @@ def test_a_refit_places_every_article_anew(tmp_path):
     assert any(after[i] != before[i] for i in after)  # a new space: new places
     assert not imports_numpy(index)
     assert_same(ranking(index, QUERIES), from_texts(index, QUERIES, tmp_path))
+
+
+def _rows(index: Path) -> dict:
+    with sqlite3.connect(index / "vectors.sqlite") as db:
+        return {row[0]: row[1:] for row in db.execute("SELECT id, v, words, read FROM article")}
+
+
+@pytest.fixture()
+def helped_from_ten(monkeypatch):
+    """A helper process places half the articles of even data/'s 40 (it takes thousands)."""
+    from archive_search.indexing import vectors
+
+    monkeypatch.setattr(vectors, "_HELPED_FROM", 10)
+    return vectors
+
+
+def test_with_two_jobs_a_helper_places_half_and_the_file_is_the_same(tmp_path, helped_from_ten, monkeypatch):
+    from archive_search import IndexDir, Indexer
+
+    helped = []
+    finish = helped_from_ten._Helper.finish
+    monkeypatch.setattr(
+        helped_from_ten._Helper, "finish", lambda self, db: helped.append(finish(self, db)) or helped[-1]
+    )
+    files = {}
+    for jobs in (1, 2):
+        index = tmp_path / f"jobs{jobs}"
+        Indexer(IndexDir(index), jobs=jobs).run([str(DATA)])
+        files[jobs] = _rows(index)
+        assert not (index / "vectors.sqlite.part").exists()
+    assert len(files[1]) == 40 and files[2] == files[1]
+    assert helped == [20]  # the helper's half, not the run's own after a failure
+
+
+def test_a_helper_that_fails_leaves_its_half_to_the_run(tmp_path, helped_from_ten, monkeypatch):
+    from archive_search import IndexDir, Indexer
+
+    monkeypatch.setattr(helped_from_ten, "_BOOT", "import sys; sys.exit(3)")
+    Indexer(IndexDir(tmp_path / "one"), jobs=1).run([str(DATA)])
+    Indexer(IndexDir(tmp_path / "two"), jobs=2).run([str(DATA)])
+    assert _rows(tmp_path / "two") == _rows(tmp_path / "one")

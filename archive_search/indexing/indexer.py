@@ -217,7 +217,9 @@ class Indexer:
         if vectors_current(self.index_dir.path, generation, ix.latest_generation(), self.ranking):
             return
         progress.begin("places")
-        update_vectors(ix, self.index_dir.path, generation, start_toc, touched, problems.report, self.ranking)
+        update_vectors(
+            ix, self.index_dir.path, generation, start_toc, touched, problems.report, self.ranking, self.jobs
+        )
 
     def _refit(self, ix, stats: IndexStats, problems: ProblemLog, progress: Reporter, *, fresh: bool) -> None:
         latent = self.index_dir.path / LATENT_FILE

@@ -15,7 +15,9 @@ update, which the next run redoes.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -38,10 +40,12 @@ def update_vectors(
     touched: set[str] | None,
     report: Callable[[Problem], None],
     config: RankingConfig = DEFAULT,
+    jobs: int = 1,
 ) -> int:
     """Bring the vectors file up to date with the committed articles and the space; the
     number of articles placed. `touched`: the ids this run wrote (None: too many to list, or
-    a first build); `start_toc`: the index version before the run (None: the index is new)."""
+    a first build); `start_toc`: the index version before the run (None: the index is new);
+    `jobs`: how many processes may place articles at once."""
     path = index_path / vs.VECTORS_FILE
     space_path = index_path / LATENT_FILE
     try:
@@ -57,15 +61,13 @@ def update_vectors(
             if touched is not None and start_toc is not None:
                 db = _current(path, vs.expected_meta(generation, start_toc, stamp, wanted))
             if db is None:
-                return _full(searcher, space, path, meta, config)
+                return _full(ix, searcher, space, path, meta, config, jobs)
             try:
                 return _incremental(searcher, space, db, touched or set(), meta, config)
             finally:
                 db.close()
     except (OSError, sqlite3.Error) as exc:
-        reason = (
-            f"could not write the vectors file ({exc}); searches place their candidates themselves until the next run"
-        )
+        reason = f"could not write the vectors file ({exc}); searches work from the texts until the next run"
         report(Problem(str(path), reason, warning=True))
         return 0
 
@@ -114,21 +116,138 @@ def _current(path: Path, expected: dict[str, str]) -> sqlite3.Connection | None:
     return None
 
 
-def _full(searcher, space, path: Path, meta: dict[str, str], config: RankingConfig) -> int:
+def _full(ix, searcher, space, path: Path, meta: dict[str, str], config: RankingConfig, jobs: int) -> int:
+    """Every article placed into a new file; with jobs > 1 and enough articles, a helper
+    process places the second half of them meanwhile, into a file of its own that is then
+    copied in (placing is stemming and arithmetic in Python: one core each)."""
     db, temp = sqlitefile.create(path, vs.SCHEMA)
+    helper = None
     try:
         db.executemany("INSERT INTO word VALUES (?, ?, ?)", _word_rows(space))
-        placed = 0
-        for rows in _batches(_article_rows(space, searcher.all_stored_fields(), config)):
-            db.executemany("INSERT OR REPLACE INTO article VALUES (?, ?, ?, ?)", rows)
-            placed += len(rows)
+        total = searcher.doc_count_all()
+        split = total // 2 if jobs > 1 and total >= _HELPED_FROM else total
+        if split < total:
+            helper = _Helper(path, ix.storage.folder, ix.indexname, split, total, config)
+        placed = _insert(db, _article_rows(space, _stored(searcher, 0, split), config))
+        if helper is not None:
+            helped = helper.finish(db)
+            if helped is None:  # it failed: its half is placed here
+                helped = _insert(db, _article_rows(space, _stored(searcher, split, total), config))
+            placed += helped
         db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         sqlitefile.replace(db, temp, path)
         return placed
     except BaseException:
+        if helper is not None:
+            helper.stop()
         db.close()
         sqlitefile.discard(temp)
         raise
+
+
+def _insert(db: sqlite3.Connection, rows: Iterable[tuple]) -> int:
+    placed = 0
+    for batch in _batches(iter(rows)):
+        db.executemany("INSERT OR REPLACE INTO article VALUES (?, ?, ?, ?)", batch)
+        placed += len(batch)
+    return placed
+
+
+def _stored(searcher, start: int, end: int) -> Iterator[dict]:
+    """The stored fields of the live articles numbered start to end (not included)."""
+    reader = searcher.reader()
+    for docnum in range(start, end):
+        if not reader.is_deleted(docnum):
+            yield reader.stored_fields(docnum)
+
+
+# Fewer articles than this are placed by the run alone: a helper's start costs more.
+_HELPED_FROM = 4_000
+_BOOT = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
+    "from archive_search.indexing.vectors import _helper_main; sys.exit(_helper_main(*sys.argv[3:]))"
+)
+HELPER_NAME = "archive_search.indexing.vectors"  # the helper's first argument: how ps knows it
+
+
+class _Helper:
+    """A helper process placing articles start to end into a file of its own (the vectors
+    file's name + .part), as seen from the run. Its standard input is a pipe from the run:
+    when the run ends, however it ends, the helper reads end-of-file and stops."""
+
+    def __init__(self, path: Path, folder: str, indexname: str, start: int, end: int, config: RankingConfig) -> None:
+        import json
+        import subprocess
+
+        from ..whoosh_ext.parallel import module_path
+
+        self.part = path.with_name(path.name + ".part")
+        sqlitefile.discard(self.part)
+        settings = json.dumps({"read_chars": config.read_chars, "latent_max_word": config.latent_max_word})
+        command = [sys.executable, "-I", "-c", _BOOT, HELPER_NAME, json.dumps(module_path())]
+        command += [folder, indexname, str(start), str(end), str(self.part), settings]
+        self.proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=None if os.environ.get("ARCHIVE_SEARCH_DEBUG") else subprocess.DEVNULL,
+        )
+
+    def finish(self, db: sqlite3.Connection) -> int | None:
+        """Wait for it and copy its rows in; how many, or None if it failed."""
+        try:
+            if self.proc.wait() != 0:
+                return None
+            db.commit()  # SQLite attaches a file only outside a transaction
+            db.execute("ATTACH DATABASE ? AS part", (str(self.part),))
+            try:
+                return db.execute("INSERT OR REPLACE INTO article SELECT * FROM part.article").rowcount
+            finally:
+                db.commit()
+                db.execute("DETACH DATABASE part")
+        except sqlite3.Error:
+            return None
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        sqlitefile.discard(self.part)
+
+
+def _helper_main(folder: str, indexname: str, start: str, end: str, part: str, settings: str) -> int:
+    """The helper: the articles start to end placed into `part`; exits 0 when all are."""
+    import json
+    import select
+    import signal
+
+    from ..whoosh_ext import install
+
+    install()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
+    from whoosh.index import open_dir
+
+    config = DEFAULT.replace(**json.loads(settings))
+    space = _load(Path(folder) / LATENT_FILE)
+    if space is None:
+        return 1
+    db, temp = sqlitefile.create(Path(part), vs.SCHEMA)
+    try:
+        with open_dir(folder, indexname=indexname).searcher() as searcher:
+            for batch in _batches(_article_rows(space, _stored(searcher, int(start), int(end)), config)):
+                if select.select([0], [], [], 0)[0]:  # end-of-file: the run is gone
+                    raise EOFError
+                db.executemany("INSERT OR REPLACE INTO article VALUES (?, ?, ?, ?)", batch)
+        sqlitefile.replace(db, temp, Path(part))
+        return 0
+    except Exception:  # the run is gone, or placing failed: the run places this half itself
+        db.close()
+        sqlitefile.discard(temp)
+        return 1
 
 
 def _incremental(searcher, space, db: sqlite3.Connection, touched: set[str], meta: dict, config: RankingConfig) -> int:
