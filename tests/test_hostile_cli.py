@@ -228,6 +228,7 @@ def huge_index(tmp_path_factory) -> Path:
     return index
 
 
+@pytest.mark.soak  # a timing trial over megabyte articles (.ci/run runs soak tests)
 def test_searching_huge_articles_costs_what_searching_short_ones_does(huge_index):
     """Feedback, the latent space and snippets each read whole 2 MB bodies: seconds a search."""
     proc = run_python(

@@ -50,10 +50,12 @@ def med_ndcg() -> dict[str, float]:
     return scores
 
 
+@pytest.mark.soak  # a whole test collection indexed and searched (.ci/run runs soak tests)
 def test_the_default_ranking_keeps_its_floor(med_ndcg):
     assert med_ndcg["default"] >= MED_FLOOR, med_ndcg
 
 
+@pytest.mark.soak  # a whole test collection indexed and searched (.ci/run runs soak tests)
 @pytest.mark.parametrize("stage", OFF)
 def test_without_a_stage_the_floor_is_lost(med_ndcg, stage):
     assert med_ndcg[stage] < MED_FLOOR, med_ndcg
