@@ -11,12 +11,13 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from whoosh import query as wq
 
 from .copies.config import check_tier
 from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError, QueryError
-from .model import ArchiveStats, Article, Entry, Hit, SearchResult
+from .model import Article, Entry, Hit, SearchResult
 from .query import Filters, ParsedQuery, parse_query
 from .ranking import pipeline
 from .ranking.bm25 import BM25
@@ -26,6 +27,9 @@ from .snippets import highlight_words, lead, snippet
 from .store import LATENT_FILE, IndexDir, survive_switches
 from .stored import StoredFields
 from .suggest import suggest
+
+if TYPE_CHECKING:  # made by stats() alone: a search does not import it
+    from .model_runs import ArchiveStats
 
 SORTS = ("relevance", "newest", "oldest")
 # In an index with web-archive captures, a search reads this many times the candidates it
@@ -504,6 +508,8 @@ class Archive:
         top_datelines, other_datelines, without_dateline = _top(datelines, top)
         top_authors = authors.most_common(top)
         shown = {name for name, _ in top_authors}
+        from .model_runs import ArchiveStats
+
         return ArchiveStats(
             articles=count,
             first=first,
@@ -527,7 +533,7 @@ class Archive:
 
     def _copies_stats(self, top: int):
         """The clusters of copies, from the copies file (None without one)."""
-        from .model import CopiesStats
+        from .model_runs import CopiesStats
 
         copies = self._copies_file()
         if copies is None:

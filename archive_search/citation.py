@@ -25,7 +25,7 @@ from typing import Any
 
 from . import __version__
 from .errors import ArchiveSearchError, QueryError
-from .model import CITATION_FORMAT, Citation, Verification
+from .model_views import CITATION_FORMAT, Citation, Verification
 from .store import survive_switches
 from .whoosh_ext.codec import deleted_docs
 

@@ -19,7 +19,7 @@ from whoosh.util.times import long_to_datetime
 
 from .copies.config import check_tier
 from .errors import QueryError
-from .model import FacetCounts
+from .model_views import FacetCounts
 from .query import Filters, ParsedQuery
 from .schema import FACET_FIELDS
 from .store import survive_switches

@@ -16,7 +16,7 @@ from whoosh import query as wq
 from whoosh.support.charset import accent_map
 
 from .errors import QueryError
-from .model import KwicLine, KwicResult
+from .model_views import KwicLine, KwicResult
 from .query import Filters
 from .schema import article_from_stored, matched_tokens
 

@@ -24,11 +24,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timezone
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .errors import FormatError
 from .fields import chosen_fields
-from .model import COLLAPSED_FIELDS, ENTRY_FIELDS, HIT_FIELDS, Article, IndexStats
+from .model import COLLAPSED_FIELDS, ENTRY_FIELDS, HIT_FIELDS, Article
+
+if TYPE_CHECKING:  # annotations only: a search does not import what index runs report
+    from .model_runs import IndexStats
 
 
 class OutputFormat(str, enum.Enum):

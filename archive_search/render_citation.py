@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from .model import Citation, Verification
+from .model_views import Citation, Verification
 from .render import OutputFormat, Styling, _console, json_text, one_line
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO
 
-from .model import COPY_FIELDS, CopyCluster
+from .model_views import COPY_FIELDS, CopyCluster
 from .render import VIEW_FORMATS, OutputFormat, Styling, _console, _csv, _json_lines, _tsv, json_text, one_line
 
 COPIES_FORMATS = VIEW_FORMATS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import IO
 
-from .model import FacetCounts
+from .model_views import FacetCounts
 from .render import OutputFormat, Styling, _console, _csv, _only, _tsv, json_text, one_line
 
 FACET_ROW_FIELDS = ("facet", "value", "count")

@@ -12,7 +12,7 @@ from typing import IO
 
 from .fields import chosen_fields
 from .kwic import squash
-from .model import KWIC_FIELDS, KwicResult
+from .model_views import KWIC_FIELDS, KwicResult
 from .render import VIEW_FORMATS, OutputFormat, Styling, _console, _csv, _json_array, _json_lines, _tsv, escaped
 
 KWIC_FORMATS = VIEW_FORMATS

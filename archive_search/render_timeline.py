@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO
 
-from .model import Period, Timeline
+from .model_views import Period, Timeline
 from .render import VIEW_FORMATS, OutputFormat, Styling, _console, _csv, _json_lines, _tsv, json_text, one_line
 
 TIMELINE_FORMATS = VIEW_FORMATS

@@ -23,7 +23,7 @@ from whoosh import query as wq
 
 from .archive import Archive
 from .errors import QueryError
-from .model import CRITICAL_G2, Term, TermsResult
+from .model_views import CRITICAL_G2, Term, TermsResult
 from .query import Filters
 from .ranking import pipeline
 from .schema import WORDS, is_content_word, stems

@@ -21,7 +21,7 @@ from whoosh.util.times import datetime_to_long
 from .copies.config import check_tier
 from .daterange import WIDEST_OFFSET
 from .errors import QueryError
-from .model import Period, Series, Timeline, Undated
+from .model_views import Period, Series, Timeline, Undated
 from .query import Filters
 from .schema import FACET_FIELDS
 from .store import survive_switches

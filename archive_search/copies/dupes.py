@@ -4,7 +4,7 @@ and the passages the two texts share (character offsets in both bodies)."""
 from __future__ import annotations
 
 from ..errors import ArticleNotFoundError
-from ..model import Copy, CopyCluster
+from ..model_views import Copy, CopyCluster
 from .config import DEFAULT, CopiesConfig, check_tier
 from .text import Features, compare, shared_passages, tier
 

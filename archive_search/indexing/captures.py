@@ -24,7 +24,8 @@ from datetime import datetime
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from ..model import Article, IndexStats
+from ..model import Article
+from ..model_runs import IndexStats
 from ..readers import html
 from ..readers.common import Problem, decode, short_hash
 from ..readers.webarchive import ArchiveCounts, Capture, read_capture_at, read_captures

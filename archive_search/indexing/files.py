@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from ..errors import InputError
-from ..model import STDIN_PATH, IndexStats
+from ..model import STDIN_PATH
+from ..model_runs import IndexStats
 from ..readers import MAX_FILE_BYTES, Problem, too_big
 from ..readers.jsonrecords import MAX_RECORD_CHARS
 from ..readers.sniff import ignored_in_walk

@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from .._entry import interrupted_in_finalizer
 from ..errors import HelperError, HelperFailedError, IndexNotFoundError, IndexWriteError
-from ..model import IndexStats, Progress
+from ..model_runs import IndexStats, Progress
 from ..ranking.config import DEFAULT, RankingConfig
 from ..readers import Problem
 from ..schema import build_schema

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..model import IndexStats
+from ..model_runs import IndexStats
 from ..readers import Problem
 
 # Problems of one kind in one file shown before the rest are only counted.

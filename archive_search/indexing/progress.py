@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ..model import Progress
+from ..model_runs import Progress
 
 # Seconds between two reports of the same phase: as often as a person can read them.
 INTERVAL = 0.1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..model import IndexStats
+from ..model_runs import IndexStats
 from ..ranking.config import RankingConfig
 from ..readers import Problem
 

@@ -12,7 +12,8 @@ from typing import BinaryIO
 
 from ..copies.config import DEFAULT as COPIES
 from ..errors import InputError
-from ..model import Article, IndexStats
+from ..model import Article
+from ..model_runs import IndexStats
 from ..readers import Problem, parse_bytes, parse_jsonl_lines
 from ..readers.common import short_hash
 from ..readers.webarchive import is_web_archive
