@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from whoosh import query as wq
 
-from .copies.config import check_tier
+from .copies.tiers import check_tier
 from .errors import ArchiveSearchError, ArticleNotFoundError, IndexCorruptError, QueryError
 from .model import Article, Entry, Hit, SearchResult
 from .query import Filters, ParsedQuery, parse_query

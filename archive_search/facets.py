@@ -17,7 +17,7 @@ from datetime import datetime
 from whoosh import query as wq
 from whoosh.util.times import long_to_datetime
 
-from .copies.config import check_tier
+from .copies.tiers import check_tier
 from .errors import QueryError
 from .model_views import FacetCounts
 from .query import Filters, ParsedQuery

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
-from .copies.config import check_tier
+from .copies.tiers import check_tier
 from .daterange import WIDEST_OFFSET
 from .errors import QueryError
 from .model_views import Period, Series, Timeline, Undated

@@ -9,16 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import QueryError
-
-TIERS = ("story", "article")  # what --collapse folds and `dupes` lists: whole stories, or same-article copies
-
-
-def check_tier(tier: str | None) -> None:
-    """QueryError for a tier that is none of TIERS (None: no folding asked for)."""
-    if tier is not None and tier not in TIERS:
-        raise QueryError(f"unknown --tier {tier!r}; use one of: {', '.join(TIERS)}")
-
 
 @dataclass(frozen=True)
 class CopiesConfig:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ..errors import ArticleNotFoundError
 from ..model_views import Copy, CopyCluster
-from .config import DEFAULT, CopiesConfig, check_tier
+from .config import DEFAULT, CopiesConfig
 from .text import Features, compare, shared_passages, tier
+from .tiers import check_tier
 
 PASSAGES = 5  # the longest shared passages listed a copy
 
