@@ -234,3 +234,10 @@ def test_a_helper_that_fails_leaves_its_half_to_the_run(tmp_path, helped_from_te
     Indexer(IndexDir(tmp_path / "one"), jobs=1).run([str(DATA)])
     Indexer(IndexDir(tmp_path / "two"), jobs=2).run([str(DATA)])
     assert _rows(tmp_path / "two") == _rows(tmp_path / "one")
+
+
+def test_an_index_whose_path_needs_quoting_uses_it(tmp_path):
+    odd = tmp_path / "odd?#% name"
+    odd.mkdir()
+    _, index = build(odd)
+    assert not imports_numpy(index)

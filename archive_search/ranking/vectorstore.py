@@ -1,7 +1,7 @@
 """What a search reads of its candidates, made ahead at index time: `vectors.sqlite` in the index.
 
     meta(key, value)        generation, toc (the index version the file matches), space (the
-                            latent.npz it was made from: size, mtime and inode), settings
+                            latent.npz it was made from: its size and mtime), settings
     word(word, idf, v)      each word of the latent space: its idf and coordinates (float32)
     article(id, v, words, read)
                             each article's place in the space (latent.project_parts of what
@@ -66,7 +66,7 @@ def space_stamp(space_path: Path) -> str | None:
         st = os.stat(space_path)
     except OSError:
         return None
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+    return f"{st.st_size}:{st.st_mtime_ns}"  # not the inode: a copy that keeps times (cp -a) still matches
 
 
 def settings(read_chars: int, max_word: int, title_weight: float) -> str:
@@ -100,7 +100,7 @@ class StoredVectors:
         if stamp is None or not path.is_file():
             return None
         try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
         except sqlite3.Error:
             return None
         try:
