@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ._lazy import lazy_names
+
 if TYPE_CHECKING:
     from .model_views import Citation, FacetCounts
 
@@ -226,12 +228,4 @@ _ELSEWHERE = {
 }  # fmt: skip
 
 
-def __getattr__(name: str):
-    module = _ELSEWHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f".{module}", __package__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(globals(), _ELSEWHERE, __package__)
