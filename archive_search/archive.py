@@ -264,7 +264,7 @@ class Archive:
         else:
             use_feedback = config.feedback if feedback is None else feedback
             depth = (max(wanted, config.rerank_depth) if use_feedback else wanted) if limit else 0
-            ranked, found, matched = pipeline.first_stage(searcher, q, depth, count, config)
+            ranked, found, matched = pipeline.first_stage(stored, q, depth, count, config)
             if use_feedback and len(ranked) > 1:
                 places = self._places(searcher, notes)
                 try:

@@ -148,8 +148,8 @@ def significant_terms(
 
 def _measure(archive: Archive, parsed, text: str, top: int, sample: int, min_count: int | None) -> TermsResult:
     with archive._searcher() as searcher:
-        ranked, matched = _best(searcher, parsed, sample, archive.ranking)
         stored = StoredFields(searcher, archive.ranking.read_chars)
+        ranked, matched = _best(stored, parsed, sample, archive.ranking)
         fg = _Foreground()
         for docnum, _ in ranked:
             fields = stored[docnum]
@@ -175,12 +175,12 @@ def _measure(archive: Archive, parsed, text: str, top: int, sample: int, min_cou
     return result
 
 
-def _best(searcher, parsed, sample: int, config) -> tuple[list[tuple[int, float]], int]:
+def _best(stored: StoredFields, parsed, sample: int, config) -> tuple[list[tuple[int, float]], int]:
     """The `sample` best-ranked matches (newest first for filters alone) and how many matched."""
     if parsed.has_words:
-        ranked, found, _ = pipeline.first_stage(searcher, parsed.query, sample, True, config)
+        ranked, found, _ = pipeline.first_stage(stored, parsed.query, sample, True, config)
     else:
-        ranked, found, _ = pipeline.date_sorted(searcher, parsed.query, True, sample, 0, True, scored=False)
+        ranked, found, _ = pipeline.date_sorted(stored.searcher, parsed.query, True, sample, 0, True, scored=False)
     return ranked, found or 0
 
 

@@ -24,17 +24,19 @@ Ranked = list[tuple[int, float]]
 
 
 def first_stage(
-    searcher, q: wq.Query, depth: int, count: bool, config: RankingConfig
+    stored: StoredFields, q: wq.Query, depth: int, count: bool, config: RankingConfig
 ) -> tuple[Ranked, int | None, bool]:
     """The `depth` best articles by BM25 of the query's words, how many matched (None when not
     counted), and whether any did. The first pass scores the common plain queries; Whoosh's
-    own search, with the same BM25, all others."""
+    own search, with the same BM25, all others. `stored`: the search's stored fields (the
+    ids of articles of equal score are read through it, once)."""
+    searcher = stored.searcher
     fast = first_pass(searcher, q, depth, BM25(config.k1, config.b), count=count or not depth)
     if fast is not None:
         ranked, found = fast
         # found is None when the first pass pruned, which it does only once it has a full
         # `depth` of matches.
-        return by_score_then_id(searcher, ranked, depth), found, found is None or found > 0
+        return by_score_then_id(stored, ranked, depth), found, found is None or found > 0
     limit = depth + 1 if depth else 1
     while True:  # widened until no article past the depth scores what the depth-th does
         results = searcher.search(q, limit=limit)
@@ -42,20 +44,21 @@ def first_stage(
         if len(ranked) < limit or not depth or ranked[-1][1] != ranked[depth - 1][1]:
             break
         limit *= 2
-    ranked = by_score_then_id(searcher, with_ties(ranked, depth), depth) if depth else []
+    ranked = by_score_then_id(stored, with_ties(ranked, depth), depth) if depth else []
     found = len(results) if count else None
     return ranked, found, bool(found) if count else results.scored_length() > 0
 
 
-def by_score_then_id(searcher, ranked: Ranked, depth: int) -> Ranked:
+def by_score_then_id(stored: StoredFields, ranked: Ranked, depth: int) -> Ranked:
     """The `depth` best, best first, equal scores in article-id order: which of several
     equally scored articles make the depth, and their order, then do not depend on how the
     articles lie in the index's segments (--jobs, incremental runs). Ids are read only for
-    the articles that share a score."""
+    the articles that share a score (tie_break's order, without reading every id)."""
     counts = Counter(score for _, score in ranked)
-    ids = {docnum: searcher.stored_fields(docnum).get("id", "") for docnum, score in ranked if counts[score] > 1}
-    if ids:
-        ranked = sorted(ranked, key=lambda item: (-item[1], ids.get(item[0], "")))
+    if any(n > 1 for n in counts.values()):
+        ranked = sorted(
+            ranked, key=lambda item: (-item[1], stored[item[0]].get("id", "") if counts[item[1]] > 1 else "")
+        )
     return ranked[:depth]
 
 
