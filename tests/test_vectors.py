@@ -230,7 +230,9 @@ def test_with_two_jobs_a_helper_places_half_and_the_file_is_the_same(tmp_path, h
 def test_a_helper_that_fails_leaves_its_half_to_the_run(tmp_path, helped_from_ten, monkeypatch):
     from archive_search import IndexDir, Indexer
 
-    monkeypatch.setattr(helped_from_ten, "_BOOT", "import sys; sys.exit(3)")
+    from archive_search import helpers
+
+    monkeypatch.setattr(helpers, "helper_command", lambda *args: [sys.executable, "-c", "import sys; sys.exit(3)"])
     Indexer(IndexDir(tmp_path / "one"), jobs=1).run([str(DATA)])
     Indexer(IndexDir(tmp_path / "two"), jobs=2).run([str(DATA)])
     assert _rows(tmp_path / "two") == _rows(tmp_path / "one")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -163,10 +162,6 @@ def _stored(searcher, start: int, end: int) -> Iterator[dict]:
 
 # Fewer articles than this are placed by the run alone: a helper's start costs more.
 _HELPED_FROM = 4_000
-_BOOT = (
-    "import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
-    "from archive_search.indexing.vectors import _helper_main; sys.exit(_helper_main(*sys.argv[3:]))"
-)
 HELPER_NAME = "archive_search.indexing.vectors"  # the helper's first argument: how ps knows it
 
 
@@ -179,13 +174,14 @@ class _Helper:
         import json
         import subprocess
 
-        from ..whoosh_ext.parallel import module_path
+        from .. import helpers
 
         self.part = path.with_name(path.name + ".part")
         sqlitefile.discard(self.part)
         settings = json.dumps({"read_chars": config.read_chars, "latent_max_word": config.latent_max_word})
-        command = [sys.executable, "-I", "-c", _BOOT, HELPER_NAME, json.dumps(module_path())]
-        command += [folder, indexname, str(start), str(end), str(self.part), settings]
+        command = helpers.helper_command(
+            HELPER_NAME, "_helper_main", folder, indexname, str(start), str(end), str(self.part), settings
+        )
         self.proc = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,

@@ -181,29 +181,14 @@ class _Helper:
 # directory, PYTHON* variables and the user's site directory never reach its module path,
 # so an archive being indexed (an unpacked folder holding "archive_search/" or "whoosh/")
 # cannot run code in it. It gets the parent's own module path instead, explicitly.
-_BOOT = (
-    "import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
-    "from archive_search.whoosh_ext.parallel import _helper_main; sys.exit(_helper_main(*sys.argv[3:]))"
-)
 HELPER_NAME = "archive_search.whoosh_ext.parallel"  # the helper's first argument: how ps and the tests know it
 
 
 def helper_command(folder: str, indexname: str, limitmb: int) -> list[str]:
     """The helper's command line: this interpreter, isolated, with the parent's modules."""
-    import json
+    from ..helpers import helper_command as command
 
-    return [sys.executable, "-I", "-c", _BOOT, HELPER_NAME, json.dumps(module_path()), folder, indexname, str(limitmb)]
-
-
-def module_path() -> list[str]:
-    """The parent's sys.path without what only the way it was started put there: its first
-    entry (the script's directory, or the current directory for -m and -c) and any relative
-    entry, which would be looked up in the current directory. This package's own location
-    goes first, so the helper imports the very code the parent runs."""
-    start = 0 if sys.flags.isolated or getattr(sys.flags, "safe_path", False) else 1
-    package_home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    kept = [p for p in sys.path[start:] if p and os.path.isabs(p) and p != package_home]
-    return [package_home, *kept]
+    return command(HELPER_NAME, "_helper_main", folder, indexname, str(limitmb))
 
 
 def _enlarge_pipe(fd: int) -> None:
