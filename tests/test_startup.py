@@ -93,6 +93,7 @@ INDEXING_ONLY = (
     "archive_search.readers",
     "archive_search.indexing",
     "archive_search.whoosh_ext.parallel",
+    "archive_search.helpers",
 )
 
 
