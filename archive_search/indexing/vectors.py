@@ -58,7 +58,7 @@ def update_vectors(
             meta = vs.expected_meta(generation, searcher.reader().generation(), stamp, wanted)
             db = None
             if touched is not None and start_toc is not None:
-                db = _current(path, vs.expected_meta(generation, start_toc, stamp, wanted))
+                db = vs.open_matching(path, vs.expected_meta(generation, start_toc, stamp, wanted), readonly=False)
             if db is None:
                 return _full(ix, searcher, space, path, meta, config, jobs)
             try:
@@ -78,7 +78,7 @@ def is_current(index_path: Path, generation: str, toc: int, config: RankingConfi
     stamp = vs.space_stamp(index_path / LATENT_FILE)
     if stamp is None:
         return not path.exists()
-    db = _current(path, vs.expected_meta(generation, toc, stamp, _settings(config)))
+    db = vs.open_matching(path, vs.expected_meta(generation, toc, stamp, _settings(config)))
     if db is None:
         return False
     db.close()
@@ -96,23 +96,6 @@ def _load(space_path: Path):
         return LatentSpace.load(space_path)
     except (OSError, ValueError):
         return None
-
-
-def _current(path: Path, expected: dict[str, str]) -> sqlite3.Connection | None:
-    """The file open for an update, if its meta is `expected`."""
-    if not path.is_file():
-        return None
-    try:
-        db = sqlite3.connect(path, timeout=30.0)
-    except sqlite3.Error:
-        return None
-    try:
-        if vs.read_meta(db) == expected:
-            return db
-    except sqlite3.Error:
-        pass
-    db.close()
-    return None
 
 
 def _full(ix, searcher, space, path: Path, meta: dict[str, str], config: RankingConfig, jobs: int) -> int:

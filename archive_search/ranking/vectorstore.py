@@ -86,6 +86,27 @@ def read_meta(db: sqlite3.Connection) -> dict[str, str]:
     return dict(db.execute("SELECT key, value FROM meta"))
 
 
+def open_matching(path: Path, expected: dict[str, str], *, readonly: bool = True) -> sqlite3.Connection | None:
+    """The file open (read-only, or for an update), if it is there and its meta is
+    `expected`; else None."""
+    if not path.is_file():
+        return None
+    try:
+        if readonly:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+        else:
+            db = sqlite3.connect(path, timeout=30.0)
+    except sqlite3.Error:
+        return None
+    try:
+        if read_meta(db) == expected:
+            return db
+    except sqlite3.Error:
+        pass
+    db.close()
+    return None
+
+
 class StoredVectors:
     """Reading the file, for one search."""
 
@@ -95,22 +116,11 @@ class StoredVectors:
     @classmethod
     def open(cls, index_path: Path, generation: str, toc: int, space_path: Path, config_settings: str):
         """The file, if it matches this index version, space and settings; else None."""
-        path = index_path / VECTORS_FILE
         stamp = space_stamp(space_path)
-        if stamp is None or not path.is_file():
+        if stamp is None:
             return None
-        try:
-            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
-        except sqlite3.Error:
-            return None
-        try:
-            current = read_meta(db) == expected_meta(generation, toc, stamp, config_settings)
-        except sqlite3.Error:
-            current = False
-        if not current:
-            db.close()
-            return None
-        return cls(db)
+        db = open_matching(index_path / VECTORS_FILE, expected_meta(generation, toc, stamp, config_settings))
+        return None if db is None else cls(db)
 
     def close(self) -> None:
         self.db.close()
