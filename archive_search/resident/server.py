@@ -371,8 +371,9 @@ class Server:
 
 
 # How many of an archive's articles the server stems before its first request: a search
-# stems its candidates' words, and those the server knows are looked up, not stemmed, in
-# every child (which keeps nothing it learns).
+# stems the words of the hits it shows snippets of (and of its candidates, when the vectors
+# file does not match the index), and those the server knows are looked up, not stemmed,
+# in every child (which keeps nothing it learns).
 WARM_ARTICLES = 5_000
 
 
