@@ -503,7 +503,7 @@ class Archive:
                     years[published.year] += 1
                     first = published if first is None or published < first else first
                     last = published if last is None or published > last else last
-        size = sum(entry.stat().st_size for entry in os.scandir(self.index_dir.path) if entry.is_file())
+        size = _size_of(self.index_dir.path, getattr(self.ix, "directory", None))
         top_sources, other_sources, without_source = _top(sources, top)
         top_datelines, other_datelines, without_dateline = _top(datelines, top)
         top_authors = authors.most_common(top)
@@ -550,6 +550,15 @@ class Archive:
             article_clusters=len(articles),
             biggest=[(c, n, titles[c]) for c, n in stories[:top]],
         )
+
+
+def _size_of(index_path, shard_set) -> int:
+    """The bytes of the index directory's files, and of its shards' (a sharded archive)."""
+    size = sum(entry.stat().st_size for entry in os.scandir(index_path) if entry.is_file(follow_symlinks=False))
+    if shard_set is not None:
+        for folder, _, names in os.walk(shard_set):
+            size += sum(os.lstat(os.path.join(folder, name)).st_size for name in names)
+    return size
 
 
 def _top(counts: Counter[str], top: int) -> tuple[list[tuple[str, int]], int, int]:

@@ -272,6 +272,22 @@ def index(
         metavar="GLOB",
         help="Leave out of directory walks the files and directories matching GLOB (name, or path if it has a /).",
     ),
+    shards: Optional[int] = typer.Option(
+        None,
+        "--shards",
+        min=1,
+        max=1024,
+        help="Build a sharded archive of N indexes, searched as one (a new archive, or with --rebuild).",
+        show_default="one index, or the archive's own number",
+    ),
+    cluster: Optional[str] = typer.Option(
+        None,
+        "--cluster",
+        metavar="tcp://HOST:PORT",
+        envvar="ARCHIVE_SEARCH_CLUSTER",
+        help="Build the shards as tasks on this Dask scheduler's workers (needs archive-search[cluster]).",
+        show_envvar=True,
+    ),
 ) -> None:
     """Index article files: DNAinfo text, JSON/JSONL, HTML pages, Reuters SGML.
 
@@ -319,6 +335,8 @@ def index(
         follow_symlinks=follow_symlinks,
         exclude=exclude or (),
         prune=prune,
+        shards=shards,
+        cluster=cluster,
     )
     try:
         with progress if progress is not None else contextlib.nullcontext():

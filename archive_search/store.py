@@ -12,6 +12,8 @@ Layout of an index directory:
                             them, made ahead for searches (ranking/vectorstore.py), brought up to
                             date by every run that changes the archive or the space
     _g1_4.toc, g1_*.seg     Whoosh's files for generation "g1"
+    g2.shards/              or, in a sharded archive, generation "g2": a set of shards, each an
+                            index directory of its own, and their manifest (shards/layout.py)
 
 Incremental runs commit into the current generation (each Whoosh commit is
 atomic: a new table of contents is written last). `--rebuild` builds a new
@@ -57,6 +59,7 @@ _WHOOSH_FILE = re.compile(
     r"_(?P<toc>g[0-9]+)_[0-9]+\.toc|(?P<seg>g[0-9]+)_[0-9a-z]{16}\.[A-Za-z0-9_.]+|(?P<lock>g[0-9]+)_WRITELOCK"
 )
 _WHOOSH_TEMP_DIR = re.compile(r"(?P<tmp>g[0-9]+)\.tmp")
+_SHARD_SET_DIR = re.compile(r"(?P<set>g[0-9]+)\.shards")
 # Any name that Whoosh's own clean-up of a generation would take for one of its files: a new
 # generation is never given a name that an entry already in the directory has this way.
 _CLAIMED_NAME = re.compile(r"_?g([0-9]+)[_.]")
@@ -131,7 +134,14 @@ class IndexDir:
             raise self._not_found()
         if not _GENERATION.fullmatch(str(meta["generation"])):
             raise IndexCorruptError(str(self.path), f"{META_FILE} names no index generation")
+        shards = meta.get("shards")
+        if shards is not None and (type(shards) is not int or not 1 <= shards <= _max_shards()):
+            raise IndexCorruptError(str(self.path), f"{META_FILE} gives no valid number of shards")
         return meta
+
+    def shards(self) -> int | None:
+        """The number of shards of a published sharded archive; None for one index."""
+        return self.read_meta().get("shards")
 
     def _not_found(self) -> IndexNotFoundError | IndexBeingBuiltError:
         """No published index here: being built by a running indexer, or none at all."""
@@ -173,8 +183,13 @@ class IndexDir:
     def _open_current(self, opened: list[str]):
         from whoosh.index import EmptyIndexError, open_dir
 
-        name = self.generation()
+        meta = self.read_meta()
+        name = meta["generation"]
         opened.append(name)
+        if meta.get("shards") is not None:
+            from .shards.multi import ShardedIndex
+
+            return ShardedIndex(self.path, name, meta["shards"])
         try:
             return open_dir(str(self.path), indexname=name)
         except EmptyIndexError:
@@ -232,6 +247,39 @@ class IndexDir:
         self._write_meta({**meta, "generations": [*known, name]})
         return name, create_in(str(self.path), schema, indexname=name)
 
+    def create_shard_set(self, count: int) -> str:
+        """Create an empty shard set of `count` shards under a fresh generation name; return
+        the name. As with create_generation, the name is recorded first."""
+        from .shards import layout
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        known = self._generations()
+        taken = [int(m[1]) for entry in os.listdir(self.path) if (m := _CLAIMED_NAME.match(entry))]
+        name = f"g{max([*map(_number, known), *taken], default=0) + 1}"
+        meta = self._own_meta() or self._meta(None)
+        self._write_meta({**meta, "generations": [*known, name]})
+        directory = layout.set_dir(self.path, name)
+        directory.mkdir()
+        layout.write_manifest(directory, layout.empty_manifest(count))
+        return name
+
+    def unpublished_set(self, count: int) -> str | None:
+        """A shard set of `count` shards that a run began here and did not publish (it was
+        killed): a first build takes it up where it stopped, its finished shards kept."""
+        from .shards import layout
+
+        meta = self._own_meta()
+        if meta.get("generation") is not None:
+            return None
+        for name in reversed(self._generations()):
+            directory = layout.set_dir(self.path, name)
+            try:
+                layout.read_manifest(directory, self.path, count)
+            except IndexCorruptError:
+                continue
+            return name
+        return None
+
     def publish(self, generation: str, **extra: object) -> None:
         """Make `generation` the current one (atomically), then delete the others' files."""
         generations = sorted({*self._generations(), generation}, key=_number)
@@ -253,7 +301,10 @@ class IndexDir:
 
     def touch(self, **extra: object) -> None:
         """Record an update of the current generation."""
-        self.publish(self.generation(), **extra)
+        meta = self.read_meta()
+        if meta.get("shards") is not None:
+            extra = {"shards": meta["shards"], **extra}
+        self.publish(meta["generation"], **extra)
 
     def remove_other_generations(self, keep: str | None) -> None:
         """Delete the files of every generation this program started here but `keep`
@@ -265,9 +316,27 @@ class IndexDir:
             return
         for name, owner in self._whoosh_entries():
             if owner in doomed:
-                _remove_ours(self.path / name)
+                if _SHARD_SET_DIR.fullmatch(name):
+                    _remove_shard_set(self.path / name)
+                else:
+                    _remove_ours(self.path / name)
         left = {owner for _, owner in self._whoosh_entries()} & doomed
         self._write_meta({**meta, "generations": sorted({*left, *([keep] if keep else [])}, key=_number)})
+
+    def remove_all(self) -> None:
+        """Delete this index directory's every file this program wrote (a shard of a set
+        being deleted): each generation's, the metadata and lock files; then the directory,
+        if nothing else is in it."""
+        meta = self._own_meta()
+        if not meta:
+            return
+        for name, owner in self._whoosh_entries():
+            if owner in {*self._generations(), meta.get("generation")}:
+                _remove_ours(self.path / name)
+        for name in (META_FILE, LOCK_FILE):
+            _remove_ours(self.path / name)
+        with contextlib.suppress(OSError):
+            os.rmdir(self.path)
 
     def remove_debris(self, generation: str, ix, *, unpublished: bool) -> None:
         """Delete what a failed write left behind: the writer's temporary files and segment
@@ -285,7 +354,7 @@ class IndexDir:
         """(name, generation) of every entry named as Whoosh names a generation's files."""
         found = []
         for name in os.listdir(self.path):
-            match = _WHOOSH_FILE.fullmatch(name) or _WHOOSH_TEMP_DIR.fullmatch(name)
+            match = _WHOOSH_FILE.fullmatch(name) or _WHOOSH_TEMP_DIR.fullmatch(name) or _SHARD_SET_DIR.fullmatch(name)
             if match:
                 found.append((name, next(g for g in match.groups() if g)))
         return found
@@ -355,6 +424,33 @@ def _remove_ours(path: Path) -> None:
             os.rmdir(path)
         elif stat.S_ISREG(mode):
             os.remove(path)
+
+
+def _remove_shard_set(path: Path) -> None:
+    """Delete a shard set this program made: each shard's files as its own metadata lists
+    them, the manifest, then the directories, if nothing else is in them; never follows a link."""
+    from .shards import layout
+
+    try:
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            return
+        entries = os.listdir(path)
+    except OSError:
+        return
+    for name in entries:
+        shard = path / name
+        with contextlib.suppress(OSError):
+            if layout.is_shard_name(name) and stat.S_ISDIR(os.lstat(shard).st_mode):
+                IndexDir(shard).remove_all()
+    _remove_ours(path / layout.MANIFEST)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+
+
+def _max_shards() -> int:
+    from .shards.layout import MAX_SHARDS
+
+    return MAX_SHARDS
 
 
 def _number(generation: str) -> int:

@@ -228,9 +228,7 @@ def test_with_two_jobs_a_helper_places_half_and_the_file_is_the_same(tmp_path, h
 
 
 def test_a_helper_that_fails_leaves_its_half_to_the_run(tmp_path, helped_from_ten, monkeypatch):
-    from archive_search import IndexDir, Indexer
-
-    from archive_search import helpers
+    from archive_search import IndexDir, Indexer, helpers
 
     monkeypatch.setattr(helpers, "helper_command", lambda *args: [sys.executable, "-c", "import sys; sys.exit(3)"])
     Indexer(IndexDir(tmp_path / "one"), jobs=1).run([str(DATA)])

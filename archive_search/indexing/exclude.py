@@ -16,6 +16,8 @@ class Excluder:
     """The compiled --exclude patterns of one run."""
 
     def __init__(self, patterns: Iterable[str] = ()) -> None:
+        patterns = list(patterns)
+        self.patterns = patterns  # as given: what a shard's run is handed (sharded.py)
         self.by_name: list[tuple[re.Pattern, bool]] = []  # (pattern, directories only)
         self.by_path: list[tuple[re.Pattern, bool]] = []
         for pattern in patterns:

@@ -152,8 +152,10 @@ class Files:
         stats: IndexStats | None = None,
         exclude: Excluder | None = None,
         index_path: str | os.PathLike | None = None,
+        keep: Callable[[str], bool] | None = None,
     ) -> None:
         self._paths = paths
+        self._keep = keep  # a shard's run: only the files that go to it (by absolute path)
         self._follow = follow_symlinks
         self._exclude = exclude
         self._index_path = index_path  # the run's own index directory, never walked into
@@ -173,6 +175,8 @@ class Files:
             if not isinstance(found, tuple):
                 yield found
                 continue
+            if self._keep is not None and not self._keep(found[0]):
+                continue
             key = hash(found[0])
             if key in seen:
                 self._repeats.add((number, key))
@@ -190,7 +194,9 @@ class Files:
     def __iter__(self) -> Iterator[tuple[str, str, bool]]:
         """(absolute path, path as shown, named on the command line) of every file."""
         for number, found in self._walk(collect=False):
-            if isinstance(found, tuple) and (number, hash(found[0])) not in self._repeats:
+            if not isinstance(found, tuple) or (self._keep is not None and not self._keep(found[0])):
+                continue
+            if (number, hash(found[0])) not in self._repeats:
                 yield found
 
     def __contains__(self, path: str) -> bool:

@@ -60,6 +60,9 @@ class Indexer:
         ranking: RankingConfig = DEFAULT,
         exclude: Iterable[str] = (),
         prune: bool = False,
+        shards: int | None = None,
+        cluster: str | None = None,
+        part: tuple[int, int, str] | None = None,
     ) -> None:
         self.index_dir = index_dir
         self.rebuild = rebuild
@@ -72,11 +75,25 @@ class Indexer:
         self.ranking = ranking  # the latent space's fit settings
         self.exclude = Excluder(exclude)  # --exclude: left out of directory walks
         self.prune = prune  # also remove the articles of files gone from anywhere
+        self.shards = shards  # build a sharded archive of this many shards (None: as it is)
+        self.cluster = cluster  # the Dask scheduler a sharded archive's shards are built on
+        # (shard, shards, archive directory): this run builds one shard of a sharded archive,
+        # only the files that go to it and none of the archive-wide stages (sharded.py)
+        self.part = part
+        self.touched: set[str] | None = None  # a part's run: the ids it changed (None: too many)
 
     # -- the run -------------------------------------------------------------
 
     def run(self, paths: Iterable[str], stdin: BinaryIO | None = None) -> IndexStats:
         """Index `paths` (files, directories, or "-" for JSON Lines on stdin)."""
+        if self.cluster and self.shards is None and not self._sharded():
+            from ..errors import UsageError
+
+            raise UsageError("--cluster builds a sharded archive: add --shards N (the number of shards to build)")
+        if self.part is None and (self.shards is not None or self._sharded()):
+            from .sharded import run_sharded
+
+            return run_sharded(self, list(paths), stdin)
         started = time.monotonic()
         stats = IndexStats()
         paths = list(paths)
@@ -85,7 +102,7 @@ class Indexer:
         problems = ProblemLog(stats, self.on_problem)
         progress = Reporter(self.on_progress)
         found = None
-        if not os.path.lexists(self.index_dir.path):
+        if self.part is None and not os.path.lexists(self.index_dir.path):
             # A first run into a new directory: if it finds nothing to read, it makes nothing.
             found = self._discover(paths, stats, problems, progress)
             if not len(found[0]):
@@ -96,9 +113,20 @@ class Indexer:
         stats.elapsed = time.monotonic() - started
         return stats
 
+    def _sharded(self) -> bool:
+        """Whether the index directory holds a published sharded archive."""
+        try:
+            return self.index_dir.shards() is not None
+        except Exception:  # no index, or a damaged one: the run says which
+            return False
+
     def remove(self, ids: Iterable[str] = (), paths: Iterable[str] = ()) -> IndexStats:
         """Remove the articles with these ids, and every article of these files (a directory:
         of every indexed file under it); what was not in the index is listed in `missing`."""
+        if self.part is None and self._sharded():
+            from .sharded import remove_sharded
+
+            return remove_sharded(self, list(ids), list(paths))
         started = time.monotonic()
         stats = IndexStats()
         problems = ProblemLog(stats, self.on_problem)
@@ -109,18 +137,29 @@ class Indexer:
             try:
                 remove_paths(session, list(dict.fromkeys(paths)))
                 remove_ids(session, list(dict.fromkeys(ids)))
-                session.commit()
+                self._commit(session, stats, fresh=False)
             except BaseException:
                 session.cancel()
                 raise
             stats.total_articles = session.total()
+            self.touched = session.touched
             if stats.articles_removed:
                 self.index_dir.touch(articles=stats.total_articles)
+            if stats.articles_removed and self.part is None:
                 self._refit(ix, stats, problems, Reporter(self.on_progress), fresh=False)
                 self._copies(ix, stats, problems, Reporter(self.on_progress), start_toc, set())
                 self._places(ix, problems, Reporter(self.on_progress), start_toc, set())
         stats.elapsed = time.monotonic() - started
         return stats
+
+    def _commit(self, session: Session, stats: IndexStats, *, fresh: bool) -> None:
+        """Commit; a shard that nothing changed in is left as it was, its version too, so
+        that the archive's files made for that version stay current (sharded.py)."""
+        changed = stats.files_new + stats.files_changed + stats.files_removed + stats.files_moved
+        if self.part is not None and not fresh and not (changed or stats.articles_changed):
+            session.cancel()
+        else:
+            session.commit()
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -152,7 +191,7 @@ class Indexer:
     ) -> None:
         fresh = self.rebuild or not self.index_dir.exists()
         files, roots = found or self._discover(paths, stats, problems, progress)
-        if fresh and not self.rebuild and not len(files):
+        if fresh and not self.rebuild and not len(files) and self.part is None:
             self._nothing_indexed(paths, stats)
             return
         if fresh:
@@ -181,7 +220,7 @@ class Indexer:
                     raise KeyboardInterrupt
             session.remove_vanished(session.removed_later())
             progress.begin("commit")
-            session.commit()
+            self._commit(session, stats, fresh=fresh)
         except BaseException as exc:
             session.cancel()
             # A full disk: give the space back now, not at the next run; a new generation that
@@ -190,10 +229,13 @@ class Indexer:
                 self.index_dir.remove_debris(generation, ix, unpublished=fresh)
             raise
         stats.total_articles = session.total()
+        self.touched = session.touched
         if fresh:
             self.index_dir.publish(generation, articles=stats.total_articles)
         else:
             self.index_dir.touch(articles=stats.total_articles)
+        if self.part is not None:  # the archive's run does the rest, for all its shards at once
+            return
         self._refit(ix, stats, problems, progress, fresh=fresh)
         self._copies(ix, stats, problems, progress, start_toc, session.touched)
         self._places(ix, problems, progress, start_toc, session.touched)
@@ -232,12 +274,20 @@ class Indexer:
     ) -> tuple[Files, list[str]]:
         """The files to index (walked now to count them, note them and add up their sizes)
         and the directory roots."""
+        keep = None
+        if self.part is not None:  # the archive's run has counted and reported what its walk met
+            from ..shards.layout import shard_of
+
+            number, count, archive = self.part
+            stats, problems = IndexStats(), ProblemLog(IndexStats(), lambda problem: None)
+            keep = lambda path: shard_of(path, count) == number  # noqa: E731
         files = Files(
             paths,
             follow_symlinks=self.follow_symlinks,
             stats=stats,
             exclude=self.exclude,
-            index_path=self.index_dir.path,
+            index_path=self.index_dir.path if self.part is None else archive,
+            keep=keep,
         )
         for item in files.discover(on_found=progress.found):
             if isinstance(item, Problem):

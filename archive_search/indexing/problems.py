@@ -47,6 +47,10 @@ class ProblemLog:
                 self._show(Problem(path, f"...and {more:,} more like the above", warning=warning))
         self._alike.clear()
 
+    def relay(self, problem: Problem) -> None:
+        """Report a problem that another run counted already (a shard's, in a sharded build)."""
+        self._show(problem)
+
     def _show(self, problem: Problem) -> None:
         if len(self.stats.problems) < KEPT_PROBLEMS:
             self.stats.problems.append(problem)

@@ -74,6 +74,12 @@ class Reporter:
             self.articles = articles
             self._report_within(self._file_size * (READ_SHARE + (1 - READ_SHARE) * done / max(total, 1)))
 
+    def files_finished(self, files: int, articles: int) -> None:
+        """A shard's files are done (a sharded build): so many more files, articles in all."""
+        self.files_done += files
+        self.articles = articles
+        self._report(force=True)
+
     def file_done(self, articles: int) -> None:
         """The current file is done: its bytes all counted."""
         self.files_done += 1

@@ -109,7 +109,8 @@ def _full(ix, searcher, space, path: Path, meta: dict[str, str], config: Ranking
         total = searcher.doc_count_all()
         split = total // 2 if jobs > 1 and total >= _HELPED_FROM else total
         if split < total:
-            helper = _Helper(path, ix.storage.folder, ix.indexname, split, total, config)
+            folder = str(getattr(ix, "index_path", None) or ix.storage.folder)  # a shard set's: its archive's
+            helper = _Helper(path, folder, ix.indexname, split, total, config)
         placed = _insert(db, _article_rows(space, _stored(searcher, 0, split), config))
         if helper is not None:
             helped = helper.finish(db)
@@ -208,7 +209,7 @@ def _helper_main(folder: str, indexname: str, start: str, end: str, part: str, s
 
     install()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
-    from whoosh.index import open_dir
+    from ..store import IndexDir
 
     config = DEFAULT.replace(**json.loads(settings))
     space = _load(Path(folder) / LATENT_FILE)
@@ -216,7 +217,10 @@ def _helper_main(folder: str, indexname: str, start: str, end: str, part: str, s
         return 1
     db, temp = sqlitefile.create(Path(part), vs.SCHEMA)
     try:
-        with open_dir(folder, indexname=indexname).searcher() as searcher:
+        ix = IndexDir(folder).open()
+        if ix.indexname != indexname:  # a rebuild has switched generations: the run places it all
+            raise EOFError
+        with ix.searcher() as searcher:
             for batch in _batches(_article_rows(space, _stored(searcher, int(start), int(end)), config)):
                 if select.select([0], [], [], 0)[0]:  # end-of-file: the run is gone
                     raise EOFError

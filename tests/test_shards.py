@@ -1,0 +1,258 @@
+"""A sharded archive (index --shards N): built, searched, changed and removed from as one
+index is, and scoring exactly as one index of the same articles does.
+
+The reference for every comparison is the same articles indexed as one index; the shard
+each file goes to is worked out here from the documented rule (shards.json's "rule")."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import assert_no_traceback, run_cli, write_jsonl
+
+from archive_search import Archive
+
+WORDS = (
+    "harbor ferry council budget school teacher police precinct zoning tower landlord tenant rent "
+    "subway station bus lane bike garden park library museum gallery festival parade market vendor "
+    "restaurant bakery permit inspection hearing lawsuit judge court election ballot candidate mayor "
+    "alderman district ward block fire flood storm snow heat bridge tunnel highway pothole water sewer"
+).split()
+PLACES = ["Harlem", "Bushwick", "Pilsen", "Uptown", "Astoria", "Logan Square"]
+FILES = 36
+PER_FILE = 14
+
+
+def _records(seed: int = 25) -> dict[str, list[dict]]:
+    """{file name: its records}: words drawn unevenly, so that words differ in how common they are."""
+    rng = random.Random(seed)
+    weights = [1 / (rank + 1) for rank in range(len(WORDS))]
+    files: dict[str, list[dict]] = {}
+    for f in range(FILES):
+        records = []
+        for r in range(PER_FILE):
+            n = f * PER_FILE + r
+            body = " ".join(rng.choices(WORDS, weights, k=rng.randint(20, 120)))
+            records.append(
+                {
+                    "id": f"story-{n:04d}",
+                    "title": " ".join(rng.choices(WORDS, weights, k=rng.randint(3, 8))).capitalize(),
+                    "body": f"{rng.choice(PLACES)} - {body}.",
+                    "published": f"{2009 + n % 9}-{1 + n % 12:02d}-{1 + n % 28:02d}T10:00:00-05:00",
+                    "dateline": rng.choice(PLACES),
+                    "source": "DNAinfo New York" if n % 3 else "DNAinfo Chicago",
+                    "author": [f"Reporter {n % 7}"],
+                }
+            )
+        files[f"feeds/part-{f:03d}.jsonl"] = records
+    return files
+
+
+QUERIES = [
+    "ferry",
+    "harbor ferry",
+    "school budget hearing",
+    "police precinct",
+    "landlord tenant rent",
+    "bike lane",
+    "snow storm",
+    "sewer",  # a rare word
+    "mayor election ballot",
+    '"bike lane"',  # a phrase: Whoosh's own search
+    "title:budget",
+    "court -judge",
+    "water OR flood",
+]
+
+
+def _shard_of(path: Path, count: int) -> int:
+    digest = hashlib.blake2b(str(path.resolve()).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count
+
+
+def _index(source: Path, index: Path, *options: str) -> None:
+    result = run_cli("index", str(source), "--index", str(index), "-q", *options)
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("sharded") / "archive"
+    for name, records in _records().items():
+        write_jsonl(folder / name, records)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def layouts(archive: Path) -> dict[str, Path]:
+    """The archive as one index, and as 1, 4 and 7 shards (4 built in helper processes)."""
+    built = {"one index": archive.parent / "single"}
+    _index(archive, built["one index"])
+    for count, jobs in ((1, "1"), (4, "2"), (7, "1")):
+        built[f"{count} shards"] = archive.parent / f"shards{count}"
+        _index(archive, built[f"{count} shards"], "--shards", str(count), "--jobs", jobs)
+    return built
+
+
+def _ranked(index: Path, query: str, **options) -> list[tuple[str, float]]:
+    result = Archive(index).search(query, limit=20, **options)
+    return [(hit.id, hit.score) for hit in result.hits]
+
+
+def _same(got: list[tuple[str, float]], expected: list[tuple[str, float]]) -> bool:
+    return [i for i, _ in got] == [i for i, _ in expected] and all(
+        abs(a - b) <= 1e-9 for (_, a), (_, b) in zip(got, expected, strict=False)
+    )
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_sharded_archive_ranks_exactly_as_one_index(layouts, query):
+    expected = _ranked(layouts["one index"], query)
+    assert expected, query  # the query matches: the comparison means something
+    for name, index in layouts.items():
+        assert _same(_ranked(index, query), expected), (name, query)
+        assert _same(_ranked(index, query, feedback=False), _ranked(layouts["one index"], query, feedback=False))
+
+
+def test_the_manifest_lists_each_shard_and_the_articles_its_files_hold(archive, layouts):
+    records = _records()
+    for count in (1, 4, 7):
+        index = layouts[f"{count} shards"]
+        meta = json.loads((index / "archive-search.json").read_text())
+        assert meta["shards"] == count and meta["articles"] == FILES * PER_FILE
+        manifest = json.loads((index / f"{meta['generation']}.shards" / "shards.json").read_text())
+        assert manifest["shards"] == count and "blake2b" in manifest["rule"]
+        expected = [0] * count
+        for name, file_records in records.items():
+            expected[_shard_of(archive / name, count)] += len(file_records)
+        assert [m["articles"] for m in manifest["members"]] == expected
+        assert [m["path"] for m in manifest["members"]] == [f"s{k}" for k in range(count)]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list", "--format", "ids"],
+        ["export"],
+        ["search", "police", "--format", "json", "-n", "30"],
+        ["search", "ferry", "--sort", "newest", "--format", "tsv"],
+        ["search", "school", "--count"],
+        ["timeline", "flood", "--by", "year", "--format", "json"],
+        ["search", "rent", "--facet", "source", "--facet", "year", "--facets-only", "--format", "json"],
+        ["kwic", "ferry", "--format", "jsonl"],
+        ["terms", "police", "--format", "json"],
+        ["show", "story-0042", "--format", "json"],
+        ["similar", "story-0100", "--format", "ids"],
+    ],
+)
+def test_every_command_answers_a_sharded_archive_as_one_index(layouts, command):
+    expected = run_cli(*command, "--index", str(layouts["one index"]))
+    assert expected.exit_code == 0, expected.stderr
+    for name in ("4 shards", "7 shards"):
+        got = run_cli(*command, "--index", str(layouts[name]))
+        assert (got.exit_code, got.stdout, got.stderr) == (expected.exit_code, expected.stdout, expected.stderr), name
+
+
+def test_stats_counts_a_sharded_archive_as_one_index(layouts):
+    expected = json.loads(run_cli("stats", "--index", str(layouts["one index"]), "--format", "json").stdout)
+    got = json.loads(run_cli("stats", "--index", str(layouts["4 shards"]), "--format", "json").stdout)
+    for key in ("articles", "first_published", "last_published", "sources", "top_authors", "per_year"):
+        assert got[key] == expected[key], key
+    on_disk = sum(p.stat().st_size for p in layouts["4 shards"].rglob("*") if p.is_file())
+    assert got["index_bytes"] == on_disk
+
+
+@pytest.fixture()
+def own_copy(archive: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "archive"
+    shutil.copytree(archive, target)
+    return target
+
+
+def _manifest(index: Path) -> dict:
+    meta = json.loads((index / "archive-search.json").read_text())
+    return json.loads((index / f"{meta['generation']}.shards" / "shards.json").read_text())
+
+
+def test_an_incremental_run_changes_only_the_shards_of_the_files_changed(own_copy, tmp_path):
+    index, single = tmp_path / "index", tmp_path / "single"
+    _index(own_copy, index, "--shards", "4")
+    _index(own_copy, single)
+    before = _manifest(index)
+    changed = own_copy / "feeds" / "part-005.jsonl"
+    write_jsonl(changed, [{"id": "story-new", "title": "Gondola plan", "body": "A gondola over the river."}])
+    result = run_cli("index", str(own_copy), "--index", str(index))
+    assert result.exit_code == 0, result.stderr
+    assert "0 articles added, 1 updated" not in result.stderr
+    after = _manifest(index)
+    moved = [k for k in range(4) if before["members"][k]["toc"] != after["members"][k]["toc"]]
+    assert moved == [_shard_of(changed, 4)]
+    assert sum(m["articles"] for m in after["members"]) == FILES * PER_FILE - PER_FILE + 1
+    assert run_cli("search", "gondola", "--index", str(index), "--format", "ids").stdout.split() == ["story-new"]
+    _index(own_copy, single)  # the same change made to one index
+    for query in ("gondola", "ferry", "police precinct"):
+        assert _same(_ranked(index, query), _ranked(single, query)), query
+
+
+def test_another_number_of_shards_needs_a_rebuild(own_copy, tmp_path):
+    index = tmp_path / "index"
+    _index(own_copy, index, "--shards", "3")
+    result = run_cli("index", str(own_copy), "--index", str(index), "--shards", "5")
+    assert result.exit_code == 2
+    assert "has 3 shards" in result.stderr and "--rebuild --shards 5" in result.stderr
+    assert_no_traceback(result.stderr)
+    assert result.stderr.count("\n") == 1
+    _index(own_copy, index, "--rebuild", "--shards", "5")
+    assert _manifest(index)["shards"] == 5
+    assert not (index / "g1.shards").exists()  # the old set, deleted once the new one is current
+    assert json.loads((index / "archive-search.json").read_text())["generations"] == ["g2"]
+
+
+def test_one_index_is_sharded_only_by_a_rebuild(own_copy, tmp_path):
+    index = tmp_path / "index"
+    _index(own_copy, index)
+    result = run_cli("index", str(own_copy), "--index", str(index), "--shards", "2")
+    assert result.exit_code == 2 and "is one index" in result.stderr and "--rebuild --shards 2" in result.stderr
+    _index(own_copy, index, "--rebuild", "--shards", "2")
+    single = tmp_path / "single"
+    _index(own_copy, single)
+    assert _same(_ranked(index, "harbor ferry"), _ranked(single, "harbor ferry"))
+    assert not list(index.glob("g1_*")) and not list(index.glob("_g1_*.toc"))  # the one index's files, gone
+    _index(own_copy, index, "--rebuild", "--shards", "1")  # and back: a set of one
+    assert _same(_ranked(index, "harbor ferry"), _ranked(single, "harbor ferry"))
+
+
+def test_remove_takes_articles_out_of_whichever_shard_holds_them(own_copy, tmp_path):
+    index = tmp_path / "index"
+    _index(own_copy, index, "--shards", "4")
+    gone_file = own_copy / "feeds" / "part-007.jsonl"
+    result = run_cli(
+        "remove", "story-0003", "story-0200", "no-such-id", "--path", str(gone_file), "--index", str(index)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "no-such-id" in result.stderr
+    left = set(run_cli("list", "--index", str(index), "--format", "ids").stdout.split())
+    expected = {r["id"] for name, rs in _records().items() for r in rs if name != "feeds/part-007.jsonl"}
+    assert left == expected - {"story-0003", "story-0200"}
+    assert sum(m["articles"] for m in _manifest(index)["members"]) == len(left)
+
+
+def test_a_cluster_that_does_not_answer_is_one_error(own_copy, tmp_path):
+    pytest.importorskip("distributed", reason="the cluster extra (archive-search[cluster]) is not installed")
+    result = run_cli(
+        "index", str(own_copy), "--index", str(tmp_path / "index"), "--shards", "2", "--cluster", "tcp://127.0.0.1:9"
+    )
+    assert result.exit_code == 2, result.stderr
+    assert "no Dask scheduler answers at tcp://127.0.0.1:9" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert_no_traceback(result.stderr)
+
+
+def test_cluster_needs_shards(own_copy, tmp_path):
+    result = run_cli("index", str(own_copy), "--index", str(tmp_path / "i"), "--cluster", "tcp://127.0.0.1:9")
+    assert result.exit_code == 2 and "add --shards N" in result.stderr
