@@ -78,9 +78,16 @@ def _survives_rebuilds(method):
 class Archive:
     """A searchable archive: one index directory, opened for reading."""
 
-    def __init__(self, index_dir: IndexDir | str | os.PathLike, ranking: RankingConfig = DEFAULT) -> None:
+    def __init__(
+        self, index_dir: IndexDir | str | os.PathLike, ranking: RankingConfig = DEFAULT, cluster=None
+    ) -> None:
         self.index_dir = index_dir if isinstance(index_dir, IndexDir) else IndexDir(index_dir)
         self.ranking = ranking
+        # A sharded archive's ranked searches spread over its shards (shards/fanout.py): on
+        # the Dask cluster at this address, or on what a callable makes of the archive's
+        # reader (fanout.InProcess); None: one reader over all shards, in this process.
+        self.cluster = cluster
+        self._shards = None
         self._ix = None
         self._copies = None  # copies.store.CopiesFile, opened on first use (False: the index has none)
         self._space_file = None  # latent.SpaceFile, made on first use (NumPy is imported with it)
@@ -264,7 +271,7 @@ class Archive:
         else:
             use_feedback = config.feedback if feedback is None else feedback
             depth = (max(wanted, config.rerank_depth) if use_feedback else wanted) if limit else 0
-            ranked, found, matched = pipeline.first_stage(stored, q, depth, count, config)
+            ranked, found, matched = self._first_stage(stored, q, depth, count)
             if use_feedback and len(ranked) > 1:
                 places = self._places(searcher, notes)
                 try:
@@ -273,6 +280,26 @@ class Archive:
                     if places is not None:
                         places.close()
         return ranked, found, matched
+
+    def _first_stage(self, stored, q, depth: int, count: bool):
+        """The first stage: here, or spread over the shards (with `cluster`, a sharded archive)."""
+        reader = stored.searcher.reader()
+        if self.cluster is None or not hasattr(reader, "shard_bases"):
+            return pipeline.first_stage(stored, q, depth, count, self.ranking)
+        from .shards.fanout import spread_first_stage
+
+        return spread_first_stage(self._spread(reader), stored, q, depth, count, self.ranking)
+
+    def _spread(self, reader):
+        if callable(self.cluster):
+            return self.cluster(reader)
+        if self._shards is None:
+            from .cluster import ClusterShards
+
+            self._shards = ClusterShards.connect(
+                self.cluster, str(self.index_dir.path), self.ix.indexname, len(reader.shard_readers)
+            )
+        return self._shards
 
     def _places(self, searcher, notes: list[str]):
         """Where this search finds its candidates' places in the latent space

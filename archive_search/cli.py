@@ -511,6 +511,14 @@ def search(
         help="Run every query of FILE (- for stdin) in this one process: a query a line, or JSON objects "
         '{"id", "query", "since", ...}; hits as jsonl (or json, tsv, csv) with the query\'s id.',
     ),
+    cluster: Optional[str] = typer.Option(
+        None,
+        "--cluster",
+        metavar="tcp://HOST:PORT",
+        envvar="ARCHIVE_SEARCH_CLUSTER",
+        show_envvar=True,
+        help="A sharded archive: score on this Dask cluster's workers (the same results; needs archive-search[cluster]).",
+    ),
 ) -> None:
     """Search the archive: best articles first, with the matching passages.
 
@@ -527,6 +535,8 @@ def search(
     term = _terminal()
     check_format("search", fmt, HIT_FORMATS, null=null and not count)
     archive = open_archive(index)
+    if cluster:
+        archive.cluster = cluster
     query = " ".join(words or [])
     filters = Filters(since=since, until=until, author=author, dateline=dateline, source=source)
     resolved = term.resolve(fmt, color)

@@ -33,6 +33,14 @@ def serve(
     fmt: OutputFormat = typer.Option(
         OutputFormat.auto, "--format", "-f", metavar="[plain|json]", help="With --status: plain or json."
     ),
+    cluster: Optional[str] = typer.Option(
+        None,
+        "--cluster",
+        metavar="tcp://HOST:PORT",
+        envvar="ARCHIVE_SEARCH_CLUSTER",
+        show_envvar=True,
+        help="Spread the sharded archives' searches over this Dask cluster, its workers keeping the shards open.",
+    ),
 ) -> None:
     """Keep the archive open in a background process, so that commands answer at once.
 
@@ -66,7 +74,7 @@ def serve(
     if not indexes and default_index_dir(None).is_dir():
         indexes = [default_index_dir(None)]
     try:
-        info = start(indexes, foreground)
+        info = start(indexes, foreground, cluster)
     except ServeError as exc:
         err(f"archive-search: error: {exc}")
         raise typer.Exit(ExitStatus.ERROR) from None
@@ -90,5 +98,6 @@ def _write_info(info: dict, fmt: OutputFormat) -> None:
             f"requests: {info['requests']}",
             f"python: {info['python']}",
             *(f"open: {path}" for path in info["archives"]),
+            *([f"cluster: {info['cluster']}"] if info.get("cluster") else []),
         ]
         sys.stdout.write("\n".join(lines) + "\n")

@@ -129,3 +129,64 @@ def _trim_less() -> None:
         ctypes.CDLL("libc.so.6").mallopt(_M_TRIM_THRESHOLD, _TRIM_AT)
     except (OSError, AttributeError):  # not glibc: nothing to undo
         pass
+
+
+class ClusterShards:
+    """fanout.Shards on a Dask cluster: each round one task a shard, shard k preferably on
+    the same worker every time (its shards stay open there, shards/workers.py)."""
+
+    def __init__(self, client, index_path: str, generation: str, count: int) -> None:
+        self.client = client
+        self.index_path, self.generation, self.count = index_path, generation, count
+        workers = sorted(client.scheduler_info()["workers"])
+        if not workers:
+            raise ClusterError(f"the Dask cluster has no workers; start some with: dask worker {client.scheduler.address}")
+        self.preferred = [workers[k % len(workers)] for k in range(count)]
+
+    @classmethod
+    def connect(cls, address: str, index_path: str, generation: str, count: int) -> ClusterShards:
+        return cls(connect(address), index_path, generation, count)
+
+    def counts(self, q) -> list[dict]:
+        from .shards.workers import counts_task
+
+        return self._round(counts_task, q)
+
+    def best(self, q, depth, count, config, totals) -> list[dict]:
+        from .shards.workers import best_task
+
+        return self._round(best_task, q, depth, count, config, totals)
+
+    def _round(self, task, *args) -> list[dict]:
+        futures = [
+            self.client.submit(
+                task,
+                self.index_path,
+                self.generation,
+                k,
+                *args,
+                workers=[self.preferred[k]],
+                allow_other_workers=True,  # its worker gone: another opens the shard
+                pure=False,
+            )
+            for k in range(self.count)
+        ]
+        try:
+            return self.client.gather(futures)
+        except Exception as exc:
+            reason = (f"{type(exc).__name__}: {exc}".splitlines() or [""])[0]
+            raise ClusterError(f"a search task failed on the cluster ({reason}); search again") from None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def keep_shards_open(address: str, index_path: str):
+    """Register the worker plugin that opens the archive's shards on every worker, now and on
+    each worker started later (serve --cluster); the client, for the caller to close."""
+    from .shards.workers import ShardsPlugin
+
+    client = connect(address)
+    check_workers(client, index_path)
+    client.register_plugin(ShardsPlugin(index_path))
+    return client

@@ -51,7 +51,7 @@ def first_pass(
     schema = searcher.schema
     if terms is None or any(t.fieldname in schema and not schema[t.fieldname].scorable for t in terms):
         return None
-    if not searcher.doc_count_all():  # an index with no segment yet: Whoosh's EmptyReader has no term table
+    if not searcher.reader().doc_count_all():  # no segment yet: Whoosh's EmptyReader has no term table
         return [], 0
     leaves = searcher.leaf_searchers()
     words = [_Word(searcher, leaves, bm25, term, *key) for term in terms if (key := _term_key(searcher, term))]
@@ -138,7 +138,9 @@ class _Word:
                 self.infos[offset] = term_info(subsearcher.reader(), fieldname, btext)
             except TermNotFound:
                 pass
-        self.doc_frequency = sum(info.doc_frequency() for info in self.infos.values())
+        # The searcher's, not the segments' sum: a shard's is the whole archive's (fanout.py),
+        # so that every shard adds the words up in the order one index would.
+        self.doc_frequency = searcher.doc_frequency(fieldname, btext)
         # The most it adds: its highest weight in the shortest article, in any segment.
         self.bound = max(
             [0.0, *(bm25.max_score(self.factor, i.max_weight(), i.min_length(), avgfl) for i in self.infos.values())]

@@ -80,8 +80,9 @@ class ServeError(Exception):
 class Server:
     """The listening process: accepts requests and forks a child for each."""
 
-    def __init__(self, socket_path: str, indexes: list[Path], log) -> None:
+    def __init__(self, socket_path: str, indexes: list[Path], log, cluster: str | None = None) -> None:
         self.socket_path = socket_path
+        self.cluster = cluster  # the Dask scheduler the sharded archives' searches spread over
         self.log = log
         self.started = time.time()
         self.requests = 0
@@ -130,6 +131,8 @@ class Server:
         for path in self.wanted:
             self.open_archive(path)
             self.rehearse(path)
+        if self.cluster:
+            self.spread_over_cluster()
         gc.collect()  # the rehearsals' own archives (and any SQLite connection of theirs) closed before a fork
         self.code = _code_stamps()
 
@@ -145,6 +148,20 @@ class Server:
             self.log(f"not keeping {path} open: {exc}")
             return
         self.archives[path] = archive
+
+    def spread_over_cluster(self) -> None:
+        """Have every worker of the cluster keep the sharded archives' shards open (a worker
+        plugin, set up again on each worker started later), and the archives' searches
+        spread over them. Each child connects to the cluster itself: a connection's thread
+        does not survive a fork, so none is held here."""
+        from .. import cluster
+
+        for path, archive in self.archives.items():
+            if archive.index_dir.shards() is None:
+                continue
+            cluster.keep_shards_open(self.cluster, path).close()
+            archive.cluster = self.cluster
+            self.log(f"{path}: its shards kept open on the workers of {self.cluster}")
 
     def rehearse(self, path: str) -> None:
         """Run a few commands on the kept archive, output thrown away: what they load or
@@ -366,6 +383,7 @@ class Server:
             "started": self.started,
             "requests": self.requests,
             "archives": sorted(self.archives),
+            "cluster": self.cluster,
             "python": sys.executable,
         }
 
@@ -542,7 +560,7 @@ def _child(conn: socket.socket, req: dict, server: Server) -> None:
                 os.write(server.learned_w, key.encode("utf-8", "surrogateescape") + b"\n")
             except OSError:
                 pass
-        return Archive(path)
+        return Archive(path, cluster=server.cluster)
 
     cli.archives = archive_for
     try:
@@ -638,7 +656,7 @@ def stop(timeout: float = 10.0) -> dict | None:
     return info
 
 
-def start(indexes: list[Path], foreground: bool) -> dict:
+def start(indexes: list[Path], foreground: bool, cluster: str | None = None) -> dict:
     """Start this install's server (in the background unless foreground); its info."""
     socket_path, lock_path, log_path = p.paths()
     prepare_dir(os.path.dirname(socket_path))
@@ -653,8 +671,8 @@ def start(indexes: list[Path], foreground: bool) -> dict:
             raise ServeError(f"{socket_path} is in the way and is not a socket of yours; remove it")
         os.unlink(socket_path)  # left by a server that is gone: the lock it held is free
     if foreground:
-        return _run_server(socket_path, indexes, lock, _logger(None), None)
-    return _daemonize(socket_path, indexes, lock, log_path)
+        return _run_server(socket_path, indexes, lock, _logger(None), None, cluster)
+    return _daemonize(socket_path, indexes, lock, log_path, cluster)
 
 
 def _logger(log_path: str | None):
@@ -676,8 +694,8 @@ def _logger(log_path: str | None):
     return log
 
 
-def _run_server(socket_path, indexes, lock, log, ready_fd) -> dict:
-    server = Server(socket_path, indexes, log)
+def _run_server(socket_path, indexes, lock, log, ready_fd, cluster=None) -> dict:
+    server = Server(socket_path, indexes, log, cluster)
     try:
         server.warm()
         server.listen()
@@ -700,7 +718,7 @@ def _run_server(socket_path, indexes, lock, log, ready_fd) -> dict:
     return info
 
 
-def _daemonize(socket_path, indexes, lock, log_path) -> dict:
+def _daemonize(socket_path, indexes, lock, log_path, cluster=None) -> dict:
     """Fork the server off (a new session, no terminal, stdio on /dev/null); return once it
     listens, with its info, or raise what kept it from starting."""
     ready_r, ready_w = os.pipe()
@@ -729,7 +747,7 @@ def _daemonize(socket_path, indexes, lock, log_path) -> dict:
         sys.stdin = open(os.devnull)  # noqa: SIM115 -- the daemon's own streams
         sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
         os.chdir("/")
-        _run_server(socket_path, indexes, lock, _logger(log_path), ready_w)
+        _run_server(socket_path, indexes, lock, _logger(log_path), ready_w, cluster)
     except BaseException:
         pass
     os._exit(0)

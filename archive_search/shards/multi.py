@@ -38,18 +38,24 @@ class ShardedIndex:
 
         if reuse is not None:
             reuse.close()
-        leaves = []
-        versions = []
+        leaves, versions, bases, readers = [], [], [], []
+        base = 0
         for ix in self.indexes:
             reader = ix.reader()
+            readers.append(reader)
             versions.append(f"{ix.indexname}.{reader.generation()}")
-            if reader.doc_count_all() == 0:
-                reader.close()
-                continue
-            leaves.extend([reader] if reader.is_atomic() else [r for r, _ in reader.leaf_readers()])
-        if not leaves:
-            return _versioned(EmptyReader(self.schema), ",".join(versions))
-        return MultiReader(leaves, generation=",".join(versions))
+            bases.append(base)
+            base += reader.doc_count_all()
+            if reader.doc_count_all():
+                leaves.extend([reader] if reader.is_atomic() else [r for r, _ in reader.leaf_readers()])
+        version = ",".join(versions)
+        whole = MultiReader(leaves, generation=version) if leaves else _versioned(EmptyReader(self.schema), version)
+        # What a search spread over the shards needs (fanout.py): each shard's reader, its
+        # version, and where its articles begin among the whole reader's.
+        whole.shard_readers = readers
+        whole.shard_versions = [r.generation() for r in readers]
+        whole.shard_bases = bases
+        return whole
 
     def searcher(self, **kwargs):
         from whoosh.searching import Searcher

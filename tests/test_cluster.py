@@ -1,0 +1,186 @@
+"""A sharded archive built on a Dask cluster (index --cluster): a local one of two workers,
+started here as an operator starts one (dask scheduler, dask worker). The shards it builds
+rank exactly as one index; a worker killed in the middle of a build is replaced and the
+build finishes; a worker that cannot see the index directory is one clear error."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import assert_no_traceback, run_cli, write_jsonl
+from test_shards import QUERIES, _ranked, _records, _same
+
+pytest.importorskip("distributed", reason="the cluster extra (archive-search[cluster]) is not installed")
+
+pytestmark = pytest.mark.soak
+
+
+class LocalCluster:
+    """A scheduler and a worker process of `workers` workers (each under a nanny, which
+    restarts it when it dies), as `dask scheduler` and `dask worker` start them."""
+
+    def __init__(self, folder: Path, workers: int = 2, wrap: list[str] | None = None) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.file = folder / "scheduler.json"
+        self.logs = [open(folder / name, "wb") for name in ("scheduler.log", "worker.log")]  # noqa: SIM115
+        python = [sys.executable, "-m"]
+        self.scheduler = subprocess.Popen(
+            [*python, "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0"]
+            + ["--dashboard-address", ":0", "--scheduler-file", str(self.file)],
+            stdout=self.logs[0],
+            stderr=subprocess.STDOUT,
+        )
+        self.address = self._address()
+        self.worker = subprocess.Popen(
+            [*(wrap or []), *python, "distributed.cli.dask_worker", "--scheduler-file", str(self.file)]
+            + ["--nworkers", str(workers), "--nthreads", "1", "--dashboard-address", ":0"],
+            stdout=self.logs[1],
+            stderr=subprocess.STDOUT,
+        )
+        self.client = self._client(workers)
+
+    def _address(self) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                return json.loads(self.file.read_text())["address"]
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.2)
+        raise AssertionError("the scheduler did not start")
+
+    def _client(self, workers: int):
+        from distributed import Client
+
+        client = Client(self.address, timeout=30, set_as_default=False)
+        client.wait_for_workers(workers, timeout=90)
+        return client
+
+    def worker_pids(self) -> dict[str, int]:
+        return self.client.run(os.getpid)
+
+    def stop(self) -> None:
+        self.client.close()
+        for proc in (self.worker, self.scheduler):
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for log in self.logs:
+            log.close()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    started = LocalCluster(tmp_path_factory.mktemp("dask"))
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("clustered") / "archive"
+    for name, records in _records().items():
+        write_jsonl(folder / name, records)
+    single = folder.parent / "single"
+    assert run_cli("index", str(folder), "--index", str(single), "-q").exit_code == 0
+    return folder
+
+
+@pytest.mark.parametrize("count", [4, 7])
+def test_shards_built_on_a_cluster_rank_exactly_as_one_index(cluster, archive, tmp_path, count):
+    index = tmp_path / "index"
+    result = run_cli("index", str(archive), "--index", str(index), "--shards", str(count), "--cluster", cluster.address)
+    assert result.exit_code == 0, result.stderr
+    single = archive.parent / "single"
+    for query in QUERIES:
+        assert _same(_ranked(index, query), _ranked(single, query)), query
+    local = tmp_path / "local"
+    assert run_cli("index", str(archive), "--index", str(local), "--shards", str(count), "-q").exit_code == 0
+    assert _members(index) == _members(local)
+
+
+def test_the_cluster_address_may_come_from_the_environment(cluster, archive, tmp_path):
+    index = tmp_path / "index"
+    result = run_cli(
+        "index", str(archive), "--index", str(index), "--shards", "2", env={"ARCHIVE_SEARCH_CLUSTER": cluster.address}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert len(_members(index)) == 2
+
+
+def _members(index: Path) -> list[tuple[str, int]]:
+    meta = json.loads((index / "archive-search.json").read_text())
+    manifest = json.loads((index / f"{meta['generation']}.shards" / "shards.json").read_text())
+    return [(m["path"], m["articles"]) for m in manifest["members"]]
+
+
+def test_a_worker_killed_during_a_build_is_replaced_and_the_build_finishes(cluster, tmp_path):
+    folder = tmp_path / "archive"
+    records = [
+        {"id": f"n{n:05d}", "title": f"Notice {n}", "body": " ".join(f"w{(n * k) % 997}" for k in range(1, 200))}
+        for n in range(6000)
+    ]
+    for part in range(12):
+        write_jsonl(folder / f"part-{part:02d}.jsonl", records[part::12])
+    index = tmp_path / "index"
+    build = subprocess.Popen(
+        [sys.executable, "-m", "archive_search", "index", str(folder), "--index", str(index), "-q"]
+        + ["--shards", "4", "--cluster", cluster.address],
+        stderr=subprocess.PIPE,
+    )
+    killed = _kill_a_busy_worker(cluster)
+    _, stderr = build.communicate(timeout=600)
+    assert build.returncode == 0, stderr.decode()
+    assert killed, "no worker was busy with a shard: the build was over before one could be killed"
+    listed = run_cli("list", "--index", str(index), "--format", "ids").stdout.split()
+    assert sorted(listed) == sorted(r["id"] for r in records)
+    single = tmp_path / "single"
+    assert run_cli("index", str(folder), "--index", str(single), "-q").exit_code == 0
+    for query in ("notice", "w17 w34", "w500"):
+        assert _same(_ranked(index, query), _ranked(single, query)), query
+    cluster.client.wait_for_workers(2, timeout=60)  # the nanny has started another
+
+
+def _kill_a_busy_worker(cluster) -> bool:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        busy = [w for w, keys in cluster.client.processing().items() if any("archive-search-shard" in k for k in keys)]
+        if busy:
+            time.sleep(1.0)  # well into its shard
+            pid = cluster.worker_pids().get(busy[0])
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_worker_that_cannot_see_the_index_directory_is_one_error(tmp_path):
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("hiding a directory from one worker needs root and unshare(1)")
+    hidden = tmp_path / "storage"
+    hidden.mkdir()
+    # The worker runs in a mount namespace of its own, where the storage is an empty tmpfs.
+    wrap = ["unshare", "-m", "sh", "-c", f'mount -t tmpfs none "{hidden}" && exec "$0" "$@"']
+    cluster = LocalCluster(tmp_path / "dask", workers=1, wrap=wrap)
+    try:
+        feed = write_jsonl(tmp_path / "feed" / "a.jsonl", [{"id": "a", "title": "Harbor", "body": "ferry"}])
+        index = hidden / "index"
+        result = run_cli("index", str(feed), "--index", str(index), "--shards", "2", "--cluster", cluster.address)
+    finally:
+        cluster.stop()
+    assert result.exit_code == 2, result.stderr
+    assert f"cannot see {index}" in result.stderr and "storage every worker mounts" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert_no_traceback(result.stderr)
+    assert not (index / "g1.shards").exists()  # refused before the shards were begun
