@@ -517,7 +517,7 @@ def search(
         metavar="tcp://HOST:PORT",
         envvar="ARCHIVE_SEARCH_CLUSTER",
         show_envvar=True,
-        help="A sharded archive: score on this Dask cluster's workers (the same results; needs archive-search[cluster]).",
+        help="A sharded archive: score on this Dask cluster's workers (same results; needs archive-search[cluster]).",
     ),
 ) -> None:
     """Search the archive: best articles first, with the matching passages.

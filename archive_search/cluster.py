@@ -140,7 +140,8 @@ class ClusterShards:
         self.index_path, self.generation, self.count = index_path, generation, count
         workers = sorted(client.scheduler_info()["workers"])
         if not workers:
-            raise ClusterError(f"the Dask cluster has no workers; start some with: dask worker {client.scheduler.address}")
+            address = client.scheduler.address
+            raise ClusterError(f"the Dask cluster has no workers; start some with: dask worker {address}")
         self.preferred = [workers[k % len(workers)] for k in range(count)]
 
     @classmethod

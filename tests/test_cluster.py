@@ -33,19 +33,21 @@ class LocalCluster:
         self.logs = [open(folder / name, "wb") for name in ("scheduler.log", "worker.log")]  # noqa: SIM115
         python = [sys.executable, "-m"]
         self.scheduler = subprocess.Popen(
-            [*python, "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0"]
-            + ["--dashboard-address", ":0", "--scheduler-file", str(self.file)],
+            [*python, "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0", *self._quiet()],
             stdout=self.logs[0],
             stderr=subprocess.STDOUT,
         )
         self.address = self._address()
         self.worker = subprocess.Popen(
-            [*(wrap or []), *python, "distributed.cli.dask_worker", "--scheduler-file", str(self.file)]
-            + ["--nworkers", str(workers), "--nthreads", "1", "--dashboard-address", ":0"],
+            [*(wrap or []), *python, "distributed.cli.dask_worker", *self._quiet()]
+            + ["--nworkers", str(workers), "--nthreads", "1"],
             stdout=self.logs[1],
             stderr=subprocess.STDOUT,
         )
         self.client = self._client(workers)
+
+    def _quiet(self) -> list[str]:
+        return ["--dashboard-address", ":0", "--scheduler-file", str(self.file)]
 
     def _address(self) -> str:
         deadline = time.monotonic() + 60
@@ -133,9 +135,9 @@ def test_a_worker_killed_during_a_build_is_replaced_and_the_build_finishes(clust
     for part in range(12):
         write_jsonl(folder / f"part-{part:02d}.jsonl", records[part::12])
     index = tmp_path / "index"
+    options = ["--shards", "4", "--cluster", cluster.address]
     build = subprocess.Popen(
-        [sys.executable, "-m", "archive_search", "index", str(folder), "--index", str(index), "-q"]
-        + ["--shards", "4", "--cluster", cluster.address],
+        [sys.executable, "-m", "archive_search", "index", str(folder), "--index", str(index), "-q", *options],
         stderr=subprocess.PIPE,
     )
     killed = _kill_a_busy_worker(cluster)
