@@ -78,9 +78,7 @@ def _survives_rebuilds(method):
 class Archive:
     """A searchable archive: one index directory, opened for reading."""
 
-    def __init__(
-        self, index_dir: IndexDir | str | os.PathLike, ranking: RankingConfig = DEFAULT, cluster=None
-    ) -> None:
+    def __init__(self, index_dir: IndexDir | str | os.PathLike, ranking: RankingConfig = DEFAULT, cluster=None) -> None:
         self.index_dir = index_dir if isinstance(index_dir, IndexDir) else IndexDir(index_dir)
         self.ranking = ranking
         # A sharded archive's ranked searches spread over its shards (shards/fanout.py): on

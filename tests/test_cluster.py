@@ -38,15 +38,16 @@ class LocalCluster:
             stderr=subprocess.STDOUT,
         )
         self.address = self._address()
+        one = ["--nthreads", "1"]
         self.worker = subprocess.Popen(
-            [*(wrap or []), *python, "distributed.cli.dask_worker", *self._quiet()]
-            + ["--nworkers", str(workers), "--nthreads", "1"],
+            [*(wrap or []), *python, "distributed.cli.dask_worker", *self._quiet(), "--nworkers", str(workers), *one],
             stdout=self.logs[1],
             stderr=subprocess.STDOUT,
         )
         self.client = self._client(workers)
 
     def _quiet(self) -> list[str]:
+        """No dashboard; the address in a file."""
         return ["--dashboard-address", ":0", "--scheduler-file", str(self.file)]
 
     def _address(self) -> str:
