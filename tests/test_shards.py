@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import assert_no_traceback, run_cli, write_jsonl
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive_search import Archive
+from archive_search.shards.fanout import InProcess
 
 WORDS = (
     "harbor ferry council budget school teacher police precinct zoning tower landlord tenant rent "
@@ -67,6 +75,9 @@ QUERIES = [
     "title:budget",
     "court -judge",
     "water OR flood",
+    "harbor title:harbor",  # two fields of one word: Whoosh's existing_terms skipped the second
+    "park published:2013",
+    "bik* tenant",
 ]
 
 
@@ -117,6 +128,44 @@ def test_a_sharded_archive_ranks_exactly_as_one_index(layouts, query):
     for name, index in layouts.items():
         assert _same(_ranked(index, query), expected), (name, query)
         assert _same(_ranked(index, query, feedback=False), _ranked(layouts["one index"], query, feedback=False))
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_two_rounds_over_the_shards_score_exactly_as_one_index(layouts, query):
+    """The fan-out a cluster runs (statistics gathered, then each shard scored with their
+    sums), run here on the shards: the same ids and scores as one index."""
+    expected = _ranked(layouts["one index"], query)
+    for name in ("1 shards", "4 shards", "7 shards"):
+        spread = Archive(layouts[name], cluster=InProcess)
+        assert _same(_ranked_by(spread, query), expected), (name, query)
+        assert spread.search(query, limit=0).total == Archive(layouts["one index"]).search(query, limit=0).total
+
+
+def _ranked_by(archive: Archive, query: str) -> list[tuple[str, float]]:
+    return [(hit.id, hit.score) for hit in archive.search(query, limit=20).hits]
+
+
+_WORD = st.sampled_from(WORDS)
+_TERM = st.one_of(
+    _WORD,
+    _WORD.map(lambda w: f"title:{w}"),
+    _WORD.map(lambda w: w[:3] + "*"),
+    st.tuples(_WORD, _WORD).map(lambda p: f'"{p[0]} {p[1]}"'),
+    _WORD.map(lambda w: f"-{w}"),
+    st.integers(2009, 2017).map(lambda y: f"published:{y}"),
+    _WORD.map(lambda w: f"{w}~"),
+)
+
+
+@given(st.lists(_TERM, min_size=1, max_size=5))
+def test_any_query_spread_over_shards_scores_as_one_index(layouts, terms):
+    query = " ".join(terms)
+    single = Archive(layouts["one index"]).search(query, limit=20, snippets=False)
+    for name in ("4 shards", "7 shards"):
+        spread = Archive(layouts[name], cluster=InProcess).search(query, limit=20, snippets=False)
+        got = [(h.id, h.score) for h in spread.hits]
+        assert _same(got, [(h.id, h.score) for h in single.hits]), (name, query)
+        assert spread.total == single.total
 
 
 def test_the_manifest_lists_each_shard_and_the_articles_its_files_hold(archive, layouts):
@@ -256,3 +305,55 @@ def test_a_cluster_that_does_not_answer_is_one_error(own_copy, tmp_path):
 def test_cluster_needs_shards(own_copy, tmp_path):
     result = run_cli("index", str(own_copy), "--index", str(tmp_path / "i"), "--cluster", "tcp://127.0.0.1:9")
     assert result.exit_code == 2 and "add --shards N" in result.stderr
+
+
+@pytest.mark.soak
+def test_a_killed_sharded_build_is_finished_by_the_next_run(tmp_path):
+    """Killed (SIGKILL) once some shards are done: searches see no half-built archive, and
+    the next run takes the set up where it stopped and finishes it."""
+    folder = tmp_path / "archive"
+    records = [
+        {"id": f"k{n:05d}", "title": f"Notice {n}", "body": " ".join(f"w{(n * k) % 991}" for k in range(1, 150))}
+        for n in range(8000)
+    ]
+    for part in range(16):
+        write_jsonl(folder / f"part-{part:02d}.jsonl", records[part::16])
+    index = tmp_path / "index"
+    command = [sys.executable, "-m", "archive_search", "index", str(folder), "--index", str(index), "-q"]
+    build = subprocess.Popen([*command, "--shards", "4", "--jobs", "1"], stderr=subprocess.DEVNULL)
+    shard0 = index / "g1.shards" / "s0" / "archive-search.json"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and build.poll() is None:
+        if shard0.exists() and json.loads(shard0.read_text()).get("generation"):
+            break
+        time.sleep(0.02)
+    if build.poll() is not None:
+        pytest.skip("the build finished before a shard was done and the next not: too fast to interrupt here")
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait()
+    result = run_cli("search", "notice", "--index", str(index))
+    assert result.exit_code == 2 and "no index at" in result.stderr  # nothing published yet
+    result = run_cli("index", str(folder), "--index", str(index), "--shards", "4")
+    assert result.exit_code == 0, result.stderr
+    listed = run_cli("list", "--index", str(index), "--format", "ids").stdout.split()
+    assert sorted(listed) == sorted(r["id"] for r in records)
+    assert json.loads((index / "archive-search.json").read_text())["generations"] == ["g1"]  # the same set, taken up
+    assert "files unchanged" in result.stderr  # the finished shard's files were not read again
+
+
+@pytest.mark.soak
+def test_an_incremental_run_killed_leaves_the_archive_searchable(own_copy, tmp_path):
+    index = tmp_path / "index"
+    _index(own_copy, index, "--shards", "3")
+    for n in range(40):
+        write_jsonl(own_copy / "more" / f"m{n:02d}.jsonl", [{"id": f"more-{n}", "title": "Extra", "body": "ferry " * 50}])
+    command = [sys.executable, "-m", "archive_search", "index", str(own_copy), "--index", str(index), "-q"]
+    build = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    time.sleep(0.8)
+    build.kill()
+    build.wait()
+    result = run_cli("search", "ferry", "--index", str(index), "--format", "ids", "-n", "100")
+    assert result.exit_code == 0, result.stderr
+    _index(own_copy, index)
+    listed = run_cli("list", "--index", str(index), "--format", "ids").stdout.split()
+    assert len(listed) == FILES * PER_FILE + 40

@@ -62,6 +62,12 @@ def by_score_then_id(stored: StoredFields, ranked: Ranked, depth: int) -> Ranked
     return ranked[:depth]
 
 
+# At most this many articles past a date-sorted page are read to put articles of the same
+# date and score as the page's last in id order (beyond: an archive of undated articles, a
+# filter alone; those left keep index order).
+DATE_TIES_READ = 5_000
+
+
 def date_sorted(
     searcher, q: wq.Query, newest: bool, limit: int, offset: int, count: bool, scored: bool = True
 ) -> tuple[Ranked, int | None, bool]:
@@ -69,16 +75,42 @@ def date_sorted(
     return as first_stage's); articles without a date come last either way. Each keeps its
     BM25 score for the query (0.0 unless `scored`: a query of filters alone ranks nothing)."""
     order = DateOrder(newest, scored)
-    results = searcher.search(q, limit=offset + limit or 1, sortedby=order)
-    page = results.top_n[offset : offset + limit] if limit else []
+    want = offset + limit
+    reads = want + 1 if limit else 1
+    while True:  # widened until no article past the page sorts with the page's last
+        results = searcher.search(q, limit=reads, sortedby=order)
+        top = results.top_n
+        if len(top) < reads or not limit or top[-1][0] != top[want - 1][0] or reads > want + DATE_TIES_READ:
+            break
+        reads *= 2
+    page = _ties_by_id(searcher, top[: want + _tied_after(top, want)])[offset:want] if limit else []
     ranked = [(docnum, order.score(key)) for key, docnum in page]
     found = len(results) if count else None
     return ranked, found, bool(found) if count else results.scored_length() > 0
 
 
+def _tied_after(top: list, want: int) -> int:
+    """How many articles past the first `want` sort the same as the last of them."""
+    if len(top) <= want or not want:
+        return 0
+    extra = 0
+    while want + extra < len(top) and top[want + extra][0] == top[want - 1][0]:
+        extra += 1
+    return extra
+
+
+def _ties_by_id(searcher, top: list) -> list:
+    """(key, docnum) in key order; equal keys in article-id order, not index order, so that
+    another layout of the same archive (shards, --jobs) lists them the same."""
+    counts = Counter(key for key, _ in top)
+    if all(n == 1 for n in counts.values()):
+        return top
+    return sorted(top, key=lambda item: (item[0], searcher.stored_fields(item[1])["id"] if counts[item[0]] > 1 else ""))
+
+
 class DateOrder(sorting.FacetType):
     """Sort key: dated articles first, by date (newest or oldest first); then the more
-    relevant of equal dates, then index order. The key carries the article's score, since
+    relevant of equal dates (date_sorted puts those still equal in id order). The key carries the article's score, since
     Whoosh reports a sorted search's key in place of its score."""
 
     def __init__(self, newest: bool, scored: bool) -> None:

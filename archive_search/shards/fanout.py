@@ -67,13 +67,33 @@ def shard_counts(reader, q: wq.Query) -> dict:
     schema = reader.schema
     scored = [name for name, kind in schema.items() if kind.scorable]
     empty = not reader.doc_count_all()
-    terms = set() if empty else q.existing_terms(reader, phrases=True, expand=True)
+    terms = set() if empty else _terms_in(reader, q)
     return {
         "version": reader.generation(),
         "documents": reader.doc_count_all(),
         "lengths": {name: 0 if empty else reader.field_length(name) for name in scored},
         "frequencies": sorted((name, text, reader.doc_frequency(name, text)) for name, text in terms),
     }
+
+
+def _terms_in(reader, q: wq.Query) -> set[tuple[str, bytes]]:
+    """(field, indexed bytes) of every term the query scores that the shard holds, a prefix
+    or wildcard expanded against the shard's words. (Whoosh's Query.existing_terms would
+    do, but for its loop reusing its `fieldname` argument: it skips every leaf of another
+    field than the first.)"""
+    schema = reader.schema
+    found = set()
+    for leaf in q.leaves():
+        for name, text in leaf.expanded_terms(reader, phrases=True):
+            if name not in schema:
+                continue
+            try:
+                btext = schema[name].to_bytes(text)
+            except ValueError:
+                continue
+            if (name, btext) in reader:
+                found.add((name, btext))
+    return found
 
 
 def shard_best(reader, q: wq.Query, depth: int, count: bool, config: RankingConfig, totals: Totals) -> dict:
