@@ -127,6 +127,74 @@ def _members(index: Path) -> list[tuple[str, int]]:
     return [(m["path"], m["articles"]) for m in manifest["members"]]
 
 
+@pytest.fixture(scope="module")
+def sharded(archive) -> Path:
+    index = archive.parent / "sharded4"
+    assert run_cli("index", str(archive), "--index", str(index), "--shards", "4", "-q").exit_code == 0
+    return index
+
+
+SEARCHES = [
+    ["harbor", "ferry", "--format", "jsonl"],
+    ["school budget hearing", "--format", "json", "-n", "15"],
+    ['"bike lane"', "--format", "tsv"],
+    ["title:budget", "--count"],
+    ["police", "--since", "2012", "--format", "ids", "-n", "40"],
+]
+
+
+@pytest.mark.parametrize("search", SEARCHES)
+def test_a_search_scored_on_the_cluster_answers_as_one_index(cluster, archive, sharded, search):
+    expected = run_cli("search", *search, "--index", str(archive.parent / "single"))
+    got = run_cli("search", *search, "--index", str(sharded), "--cluster", cluster.address)
+    assert (got.exit_code, got.stdout, got.stderr) == (expected.exit_code, expected.stdout, expected.stderr)
+
+
+def test_serve_on_a_cluster_answers_as_one_index_and_a_killed_worker_is_replaced(cluster, archive, sharded, tmp_path):
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    env = {"XDG_RUNTIME_DIR": str(runtime)}
+    started = run_cli("serve", "--index", str(sharded), "--cluster", cluster.address, env=env)
+    assert started.exit_code == 0, started.stderr
+    try:
+        status = run_cli("serve", "--status", "--format", "json", env=env)
+        assert json.loads(status.stdout)["cluster"] == cluster.address
+        assert _opened_on_each_worker(cluster, sharded) == [[0, 1, 2, 3]] * 2  # the plugin, on every worker
+        single = str(archive.parent / "single")
+        for search in SEARCHES:
+            expected = run_cli("search", *search, "--index", single)
+            got = run_cli("search", *search, "--index", str(sharded), env=env)
+            assert (got.exit_code, got.stdout) == (expected.exit_code, expected.stdout), search
+        victim = next(iter(cluster.worker_pids().items()))
+        os.kill(victim[1], signal.SIGKILL)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            workers = cluster.client.scheduler_info()["workers"]
+            if len(workers) == 2 and victim[0] not in workers:
+                break
+            time.sleep(0.1)
+        assert victim[0] not in cluster.client.scheduler_info()["workers"]
+        expected = run_cli("search", *SEARCHES[0], "--index", single)
+        got = run_cli("search", *SEARCHES[0], "--index", str(sharded), env=env)
+        assert (got.exit_code, got.stdout) == (expected.exit_code, expected.stdout)
+        cluster.client.wait_for_workers(2, timeout=60)
+        assert _opened_on_each_worker(cluster, sharded) == [[0, 1, 2, 3]] * 2  # the new worker opened them too
+    finally:
+        run_cli("serve", "--stop", env=env)
+
+
+def _opened_on_each_worker(cluster, index: Path) -> list[list[int]]:
+    """The shards of `index` each worker has open (asked of the workers themselves; a lambda,
+    so that it travels by value: the workers cannot import this module)."""
+    asked = cluster.client.run(
+        lambda path: sorted(
+            k[2] for k in getattr(sys.modules.get("archive_search.shards.workers"), "_open", {}) if k[0] == path
+        ),
+        str(index),
+    )
+    return sorted(asked.values())
+
+
 def test_a_worker_killed_during_a_build_is_replaced_and_the_build_finishes(cluster, tmp_path):
     folder = tmp_path / "archive"
     records = [

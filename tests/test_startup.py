@@ -94,6 +94,11 @@ INDEXING_ONLY = (
     "archive_search.indexing",
     "archive_search.whoosh_ext.parallel",
     "archive_search.helpers",
+    # and what only a sharded archive or a cluster uses: not a search of one index
+    "dask",
+    "distributed",
+    "archive_search.cluster",
+    "archive_search.shards",
 )
 
 
