@@ -2,7 +2,7 @@
 
     python bench/shards.py exact --work /tmp/shards-exact --markdown docs/performance.md
     python bench/shards.py scale --articles 100000 --work /tmp/shards-100k --markdown docs/performance.md
-    python bench/shards.py single --index /tmp/reuters.idx --before 5dd2de7 --markdown docs/performance.md
+    python bench/shards.py single --index /tmp/shards-exact/single --before 5dd2de7 --markdown docs/performance.md
 
 exact: Reuters-21578 indexed as one index (--jobs 2), and as 4 and 7 shards, built locally
 (--jobs 2) and on a local Dask cluster of 2 workers (dask scheduler, dask worker
