@@ -554,6 +554,7 @@ class Archive:
             without_dateline=without_dateline,
             undated=count - sum(years.values()),
             copies=self._copies_stats(top),
+            shards=_shard_counts(self.ix),
         )
 
     def _copies_stats(self, top: int):
@@ -575,6 +576,12 @@ class Archive:
             article_clusters=len(articles),
             biggest=[(c, n, titles[c]) for c, n in stories[:top]],
         )
+
+
+def _shard_counts(ix) -> list[int] | None:
+    """A sharded archive's articles in each shard (None: one index)."""
+    manifest = getattr(ix, "manifest", None)
+    return None if manifest is None else [ix.doc_count() for ix in ix.indexes]
 
 
 def _size_of(index_path, shard_set) -> int:

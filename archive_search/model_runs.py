@@ -38,6 +38,7 @@ class ArchiveStats:
     without_dateline: int = 0
     undated: int = 0
     copies: CopiesStats | None = None  # None: the index has no copies file yet
+    shards: list[int] | None = None  # a sharded archive: each shard's articles; None: one index
 
     def to_dict(self) -> dict:
         """The public JSON form (`stats --format json`)."""
@@ -60,6 +61,7 @@ class ArchiveStats:
             "without_dateline": self.without_dateline,
             "undated": self.undated,
             "copies": self.copies.to_dict() if self.copies is not None else None,
+            "shards": self.shards,
         }
 
 

@@ -749,6 +749,9 @@ def render_stats(
         ("index:        ", f"{one_line(stats.index_dir)} ({stats.index_bytes / 2**20:.1f} MiB)"),
         ("last update:  ", one_line(str(stats.updated or "?"))),
     ]
+    if stats.shards is not None:
+        counts = ", ".join(f"{n:,}" for n in stats.shards)
+        rows.append(("shards:       ", f"{len(stats.shards)} ({counts} articles)"))
     if stats.copies is not None:
         c = stats.copies
         rows.append(

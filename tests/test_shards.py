@@ -159,7 +159,7 @@ _TERM = st.one_of(
 )
 
 
-@settings(max_examples=30)
+@settings(max_examples=20)
 @given(st.lists(_TERM, min_size=1, max_size=5))
 def test_any_query_spread_over_shards_scores_as_one_index(layouts, terms):
     query = " ".join(terms)
@@ -216,6 +216,9 @@ def test_stats_counts_a_sharded_archive_as_one_index(layouts):
         assert got[key] == expected[key], key
     on_disk = sum(p.stat().st_size for p in layouts["4 shards"].rglob("*") if p.is_file())
     assert got["index_bytes"] == on_disk
+    assert expected["shards"] is None
+    assert got["shards"] == [m["articles"] for m in _manifest(layouts["4 shards"])["members"]]
+    assert sum(got["shards"]) == FILES * PER_FILE
 
 
 @pytest.fixture()
@@ -230,6 +233,7 @@ def _manifest(index: Path) -> dict:
     return json.loads((index / f"{meta['generation']}.shards" / "shards.json").read_text())
 
 
+@pytest.mark.soak
 def test_an_incremental_run_changes_only_the_shards_of_the_files_changed(own_copy, tmp_path):
     index, single = tmp_path / "index", tmp_path / "single"
     _index(own_copy, index, "--shards", "4")
@@ -280,6 +284,7 @@ def test_one_index_is_sharded_only_by_a_rebuild(own_copy, tmp_path):
     assert _same(_ranked(index, "harbor ferry"), _ranked(single, "harbor ferry"))
 
 
+@pytest.mark.soak
 def test_remove_takes_articles_out_of_whichever_shard_holds_them(own_copy, tmp_path):
     index = tmp_path / "index"
     _index(own_copy, index, "--shards", "4")
@@ -366,6 +371,7 @@ def test_an_incremental_run_killed_leaves_the_archive_searchable(own_copy, tmp_p
     assert len(listed) == FILES * PER_FILE + 40
 
 
+@pytest.mark.soak
 def test_copies_are_found_across_shards(tmp_path):
     """Two copies of a story in files that go to different shards: one cluster, as in one index."""
     story = (
