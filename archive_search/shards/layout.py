@@ -127,7 +127,9 @@ def shard_paths(directory: Path, count: int) -> list[Path]:
 
 
 def check_count(count: int) -> int:
-    """A number of shards as given (--shards), or ValueError saying what is allowed."""
-    if not 1 <= count <= MAX_SHARDS:
-        raise ValueError(f"the number of shards must be 1 to {MAX_SHARDS}, not {count}")
+    """A number of shards as given (--shards), or UsageError saying what is allowed."""
+    if type(count) is not int or not 1 <= count <= MAX_SHARDS:
+        from ..errors import UsageError
+
+        raise UsageError(f"the number of shards must be 1 to {MAX_SHARDS}, not {count!r}")
     return count
