@@ -209,6 +209,13 @@ INDEX_HELP = "Index directory [default: $ARCHIVE_SEARCH_INDEX, else $XDG_DATA_HO
 IndexOption = typer.Option(None, "--index", "-i", help=INDEX_HELP, show_default=False)
 
 
+def cluster_option(help: str):
+    """--cluster (else $ARCHIVE_SEARCH_CLUSTER): a Dask scheduler's address, for index, search and serve."""
+    return typer.Option(
+        None, "--cluster", metavar="tcp://HOST:PORT", envvar="ARCHIVE_SEARCH_CLUSTER", show_envvar=True, help=help
+    )
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"archive-search {__version__}\n")  # failures are main()'s to report
@@ -280,13 +287,8 @@ def index(
         help="Build a sharded archive of N indexes, searched as one (a new archive, or with --rebuild).",
         show_default="one index, or the archive's own number",
     ),
-    cluster: Optional[str] = typer.Option(
-        None,
-        "--cluster",
-        metavar="tcp://HOST:PORT",
-        envvar="ARCHIVE_SEARCH_CLUSTER",
-        help="Build the shards as tasks on this Dask scheduler's workers (needs archive-search[cluster]).",
-        show_envvar=True,
+    cluster: Optional[str] = cluster_option(
+        "Build the shards as tasks on this Dask scheduler's workers (needs archive-search[cluster])."
     ),
 ) -> None:
     """Index article files: DNAinfo text, JSON/JSONL, HTML pages, Reuters SGML.
@@ -511,13 +513,8 @@ def search(
         help="Run every query of FILE (- for stdin) in this one process: a query a line, or JSON objects "
         '{"id", "query", "since", ...}; hits as jsonl (or json, tsv, csv) with the query\'s id.',
     ),
-    cluster: Optional[str] = typer.Option(
-        None,
-        "--cluster",
-        metavar="tcp://HOST:PORT",
-        envvar="ARCHIVE_SEARCH_CLUSTER",
-        show_envvar=True,
-        help="A sharded archive: score on this Dask cluster's workers (same results; needs archive-search[cluster]).",
+    cluster: Optional[str] = cluster_option(
+        "A sharded archive: score on this Dask cluster's workers (same results; needs archive-search[cluster])."
     ),
 ) -> None:
     """Search the archive: best articles first, with the matching passages.

@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli import app, err, handles_errors, writing_output
+from .cli import app, cluster_option, err, handles_errors, writing_output
 from .render import STATS_FORMATS, OutputFormat, check_format, json_text
 from .status import ExitStatus
 
@@ -33,13 +33,8 @@ def serve(
     fmt: OutputFormat = typer.Option(
         OutputFormat.auto, "--format", "-f", metavar="[plain|json]", help="With --status: plain or json."
     ),
-    cluster: Optional[str] = typer.Option(
-        None,
-        "--cluster",
-        metavar="tcp://HOST:PORT",
-        envvar="ARCHIVE_SEARCH_CLUSTER",
-        show_envvar=True,
-        help="Spread the sharded archives' searches over this Dask cluster, its workers keeping the shards open.",
+    cluster: Optional[str] = cluster_option(
+        "Spread the sharded archives' searches over this Dask cluster, its workers keeping the shards open."
     ),
 ) -> None:
     """Keep the archive open in a background process, so that commands answer at once.

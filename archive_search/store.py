@@ -239,25 +239,25 @@ class IndexDir:
         from .whoosh_ext import install
 
         install()
+        name = self._claim_generation()
+        return name, create_in(str(self.path), schema, indexname=name)
+
+    def _claim_generation(self) -> str:
+        """A fresh generation name, recorded in the metadata file (the directory made first)."""
         self.path.mkdir(parents=True, exist_ok=True)
         known = self._generations()
         taken = [int(m[1]) for entry in os.listdir(self.path) if (m := _CLAIMED_NAME.match(entry))]
         name = f"g{max([*map(_number, known), *taken], default=0) + 1}"
         meta = self._own_meta() or self._meta(None)
         self._write_meta({**meta, "generations": [*known, name]})
-        return name, create_in(str(self.path), schema, indexname=name)
+        return name
 
     def create_shard_set(self, count: int) -> str:
         """Create an empty shard set of `count` shards under a fresh generation name; return
         the name. As with create_generation, the name is recorded first."""
         from .shards import layout
 
-        self.path.mkdir(parents=True, exist_ok=True)
-        known = self._generations()
-        taken = [int(m[1]) for entry in os.listdir(self.path) if (m := _CLAIMED_NAME.match(entry))]
-        name = f"g{max([*map(_number, known), *taken], default=0) + 1}"
-        meta = self._own_meta() or self._meta(None)
-        self._write_meta({**meta, "generations": [*known, name]})
+        name = self._claim_generation()
         directory = layout.set_dir(self.path, name)
         directory.mkdir()
         layout.write_manifest(directory, layout.empty_manifest(count))

@@ -150,6 +150,18 @@ def index_jsonl(folder: Path, records: list[dict], *options: str, name: str = "f
     return index
 
 
+def write_notices(folder: Path, articles: int, files: int, prefix: str = "n") -> list[dict]:
+    """A generated archive big enough to take seconds to index (for kill trials): `articles`
+    notices of made-up words, spread over `files` JSON Lines files; the records."""
+    records = [
+        {"id": f"{prefix}{n:05d}", "title": f"Notice {n}", "body": " ".join(f"w{(n * k) % 997}" for k in range(1, 180))}
+        for n in range(articles)
+    ]
+    for part in range(files):
+        write_jsonl(folder / f"part-{part:02d}.jsonl", records[part::files])
+    return records
+
+
 def assert_no_traceback(text: str) -> None:
     assert "Traceback (most recent call last)" not in text, text
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_no_traceback, run_cli, write_jsonl
+from conftest import assert_no_traceback, run_cli, write_jsonl, write_notices
 from test_shards import QUERIES, _ranked, _records, _same
 
 pytest.importorskip("distributed", reason="the cluster extra (archive-search[cluster]) is not installed")
@@ -197,12 +197,7 @@ def _opened_on_each_worker(cluster, index: Path) -> list[list[int]]:
 
 def test_a_worker_killed_during_a_build_is_replaced_and_the_build_finishes(cluster, tmp_path):
     folder = tmp_path / "archive"
-    records = [
-        {"id": f"n{n:05d}", "title": f"Notice {n}", "body": " ".join(f"w{(n * k) % 997}" for k in range(1, 200))}
-        for n in range(6000)
-    ]
-    for part in range(12):
-        write_jsonl(folder / f"part-{part:02d}.jsonl", records[part::12])
+    records = write_notices(folder, 6000, 12)
     index = tmp_path / "index"
     options = ["--shards", "4", "--cluster", cluster.address]
     build = subprocess.Popen(

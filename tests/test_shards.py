@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_no_traceback, run_cli, write_jsonl
+from conftest import assert_no_traceback, run_cli, write_jsonl, write_notices
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -322,12 +322,7 @@ def test_a_killed_sharded_build_is_finished_by_the_next_run(tmp_path):
     """Killed (SIGKILL) once some shards are done: searches see no half-built archive, and
     the next run takes the set up where it stopped and finishes it."""
     folder = tmp_path / "archive"
-    records = [
-        {"id": f"k{n:05d}", "title": f"Notice {n}", "body": " ".join(f"w{(n * k) % 991}" for k in range(1, 150))}
-        for n in range(8000)
-    ]
-    for part in range(16):
-        write_jsonl(folder / f"part-{part:02d}.jsonl", records[part::16])
+    records = write_notices(folder, 8000, 16, prefix="k")
     index = tmp_path / "index"
     command = [sys.executable, "-m", "archive_search", "index", str(folder), "--index", str(index), "-q"]
     build = subprocess.Popen([*command, "--shards", "4", "--jobs", "1"], stderr=subprocess.DEVNULL)
