@@ -580,8 +580,8 @@ class Archive:
 
 def _shard_counts(ix) -> list[int] | None:
     """A sharded archive's articles in each shard (None: one index)."""
-    manifest = getattr(ix, "manifest", None)
-    return None if manifest is None else [ix.doc_count() for ix in ix.indexes]
+    shards = getattr(ix, "indexes", None)  # a ShardedIndex's
+    return None if shards is None else [shard.doc_count() for shard in shards]
 
 
 def _size_of(index_path, shard_set) -> int:

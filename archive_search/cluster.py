@@ -91,7 +91,7 @@ def check_workers(client, index_path: str) -> None:
     except Exception as exc:  # a worker gone while asked: said as the cluster's failure
         raise ClusterError(f"the cluster's workers could not be asked about {index_path}: {exc}") from None
     if not seen:
-        raise ClusterError(f"the Dask cluster has no workers; start some with: dask worker {client.scheduler.address}")
+        raise _no_workers(client)
     for worker, answer in sorted(seen.items()):
         if answer != ("ok", __version__):
             problem = answer[0] if answer[0] != "ok" else f"runs archive-search {answer[1]}, not {__version__}"
@@ -99,6 +99,11 @@ def check_workers(client, index_path: str) -> None:
                 f"worker {worker} {problem}; the index directory must be on storage every worker mounts at the "
                 "same path, and every worker must run the same archive-search"
             )
+
+
+def _no_workers(client) -> ClusterError:
+    address = client.scheduler.address
+    return ClusterError(f"the Dask cluster has no workers; start some with: dask worker {address}")
 
 
 def _sees(index_path: str) -> tuple[str, str]:
@@ -140,8 +145,7 @@ class ClusterShards:
         self.index_path, self.generation, self.count = index_path, generation, count
         workers = sorted(client.scheduler_info()["workers"])
         if not workers:
-            address = client.scheduler.address
-            raise ClusterError(f"the Dask cluster has no workers; start some with: dask worker {address}")
+            raise _no_workers(client)
         self.preferred = [workers[k % len(workers)] for k in range(count)]
 
     @classmethod

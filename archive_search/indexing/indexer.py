@@ -146,9 +146,7 @@ class Indexer:
             if stats.articles_removed:
                 self.index_dir.touch(articles=stats.total_articles)
             if stats.articles_removed and self.part is None:
-                self._refit(ix, stats, problems, Reporter(self.on_progress), fresh=False)
-                self._copies(ix, stats, problems, Reporter(self.on_progress), start_toc, set())
-                self._places(ix, problems, Reporter(self.on_progress), start_toc, set())
+                self._archive_wide(ix, stats, problems, Reporter(self.on_progress), start_toc, set(), fresh=False)
         stats.elapsed = time.monotonic() - started
         return stats
 
@@ -236,9 +234,14 @@ class Indexer:
             self.index_dir.touch(articles=stats.total_articles)
         if self.part is not None:  # the archive's run does the rest, for all its shards at once
             return
+        self._archive_wide(ix, stats, problems, progress, start_toc, session.touched, fresh=fresh)
+
+    def _archive_wide(self, ix, stats, problems, progress, start_toc, touched: set[str] | None, *, fresh: bool) -> None:
+        """After the commit: the latent space fitted again if need be, then the copies and the
+        vectors files brought up to date (one index, or all of a sharded archive's shards)."""
         self._refit(ix, stats, problems, progress, fresh=fresh)
-        self._copies(ix, stats, problems, progress, start_toc, session.touched)
-        self._places(ix, problems, progress, start_toc, session.touched)
+        self._copies(ix, stats, problems, progress, start_toc, touched)
+        self._places(ix, problems, progress, start_toc, touched)
 
     def _copies(self, ix, stats, problems, progress, start_toc: int | None, touched: set[str] | None) -> None:
         """The copies file brought up to date with the committed articles (clustering.py);

@@ -28,7 +28,7 @@ from ..model_runs import IndexStats
 from ..shards import layout
 from ..whoosh_ext import install
 from . import shardjob
-from .files import STDIN, Files
+from .files import STDIN
 from .problems import ProblemLog
 from .progress import Reporter
 
@@ -42,7 +42,7 @@ def run_sharded(indexer, paths: list[str], stdin: BinaryIO | None) -> IndexStats
     index_dir.check_usable()
     problems = ProblemLog(stats, indexer.on_problem)
     progress = Reporter(indexer.on_progress)
-    files = _discover(indexer, paths, stats, problems, progress)
+    files, _ = indexer._discover(paths, stats, problems, progress)  # counted and reported once, here
     existing = _published_count(index_dir)
     count = _count(indexer, existing)
     fresh = indexer.rebuild or existing is None
@@ -71,12 +71,10 @@ def run_sharded(indexer, paths: list[str], stdin: BinaryIO | None) -> IndexStats
         specs = [shardjob.spec_for(indexer, shards[k], k, count, paths, jobs=each) for k in range(count)]
         progress.begin("indexing", files_total=len(files))
         answers = _run_jobs(indexer, client, specs, stdin, problems, progress)
-        touched = _finish(index_dir, name, directory, count, answers, stats, problems, fresh=fresh)
+        touched = _add_up(answers, stats, fresh=fresh)
+        _publish(index_dir, name, directory, count, answers, stats)
         progress.begin("commit")
-        ix = index_dir.open()
-        indexer._refit(ix, stats, problems, progress, fresh=fresh)
-        indexer._copies(ix, stats, problems, progress, start_toc, touched)
-        indexer._places(ix, problems, progress, start_toc, touched)
+        indexer._archive_wide(index_dir.open(), stats, problems, progress, start_toc, touched, fresh=fresh)
     stats.elapsed = time.monotonic() - started
     return stats
 
@@ -100,17 +98,11 @@ def remove_sharded(indexer, ids: list[str], paths: list[str]) -> IndexStats:
             answers.append(answer)
         absent = [set(a["missing"]) for a in answers]
         stats.missing = [item for item in dict.fromkeys([*ids, *paths]) if all(item in gone for gone in absent)]
-        if sum(a["counts"]["articles_removed"] for a in answers):
-            touched = _finish(index_dir, name, directory, count, answers, stats, problems, fresh=False)
-            ix = index_dir.open()
+        touched = _add_up(answers, stats, fresh=False)
+        if stats.articles_removed:
+            _publish(index_dir, name, directory, count, answers, stats)
             progress = Reporter(indexer.on_progress)
-            indexer._refit(ix, stats, problems, progress, fresh=False)
-            indexer._copies(ix, stats, problems, progress, start_toc, touched)
-            indexer._places(ix, problems, progress, start_toc, touched)
-        else:
-            for answer in answers:
-                shardjob.add_counts(stats, answer)
-                stats.total_articles += answer["total"]
+            indexer._archive_wide(index_dir.open(), stats, problems, progress, start_toc, touched, fresh=False)
     stats.elapsed = time.monotonic() - started
     return stats
 
@@ -138,24 +130,6 @@ def _published_count(index_dir) -> int | None:
     if not index_dir.exists():
         return None
     return index_dir.shards()
-
-
-def _discover(indexer, paths: list[str], stats: IndexStats, problems: ProblemLog, progress: Reporter) -> Files:
-    """The walk the run counts and reports (each shard walks again for its own files)."""
-    files = Files(
-        paths,
-        follow_symlinks=indexer.follow_symlinks,
-        stats=stats,
-        exclude=indexer.exclude,
-        index_path=indexer.index_dir.path,
-    )
-    for item in files.discover(on_found=progress.found):
-        if isinstance(item, str):
-            stats.files_skipped += 1
-        else:
-            stats.files_failed += 1
-            problems.report(item)
-    return files
 
 
 def _cluster(indexer):
@@ -271,17 +245,23 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def _finish(index_dir, name, directory, count, answers, stats, problems, *, fresh: bool) -> set[str] | None:
-    """Add up the shards' answers, write the manifest, publish the archive; the ids changed
-    (None: too many, or a new archive)."""
+def _add_up(answers: list[dict], stats: IndexStats, *, fresh: bool) -> set[str] | None:
+    """The shards' counts added to the run's; the ids they changed (None: too many, or a new
+    archive)."""
     touched: set[str] | None = None if fresh else set()
-    members = []
-    for number, answer in enumerate(answers):
+    for answer in answers:
         shardjob.add_counts(stats, answer)
         stats.total_articles += answer["total"]
-        members.append(layout.Member(layout.shard_name(number), answer["generation"], answer["toc"], answer["total"]))
         if touched is not None:
             touched = None if answer["touched"] is None else touched | set(answer["touched"])
+    return touched
+
+
+def _publish(index_dir, name: str, directory: Path, count: int, answers: list[dict], stats: IndexStats) -> None:
+    """The manifest written (each shard as its job left it), then the archive published."""
+    members = [
+        layout.Member(layout.shard_name(k), answer["generation"], answer["toc"], answer["total"])
+        for k, answer in enumerate(answers)
+    ]
     layout.write_manifest(directory, layout.Manifest(count, tuple(members)))
     index_dir.publish(name, articles=stats.total_articles, shards=count)
-    return touched

@@ -15,6 +15,8 @@ early (same results, see first_pass). Any other query returns None and goes to W
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
+from operator import itemgetter
 
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
@@ -92,14 +94,15 @@ def first_pass(
     return with_ties(best, depth), matched
 
 
-def with_ties(ranked: list[tuple[int, float]], depth: int) -> list[tuple[int, float]]:
+def with_ties(ranked: list, depth: int, key: Callable = itemgetter(1)) -> list:
     """The first `depth` of a best-first list, and any after them that score the same as the
-    last of those (which of them make the depth is then the caller's to decide by id)."""
+    last of those (which of them make the depth is then the caller's to decide by id); `key`:
+    what an item's place is decided by (its score, (docnum, score)'s second)."""
     if len(ranked) <= depth or not depth:
         return ranked[:depth]
-    last = ranked[depth - 1][1]
+    last = key(ranked[depth - 1])
     end = depth
-    while end < len(ranked) and ranked[end][1] == last:
+    while end < len(ranked) and key(ranked[end]) == last:
         end += 1
     return ranked[:end]
 

@@ -9,6 +9,7 @@ docs/ranking.md, and every setting is in config.py.
 from __future__ import annotations
 
 from collections import Counter
+from operator import itemgetter
 
 from whoosh import query as wq
 from whoosh import sorting
@@ -83,20 +84,10 @@ def date_sorted(
         if len(top) < reads or not limit or top[-1][0] != top[want - 1][0] or reads > want + DATE_TIES_READ:
             break
         reads *= 2
-    page = _ties_by_id(searcher, top[: want + _tied_after(top, want)])[offset:want] if limit else []
+    page = _ties_by_id(searcher, with_ties(top, want, key=itemgetter(0)))[offset:want] if limit else []
     ranked = [(docnum, order.score(key)) for key, docnum in page]
     found = len(results) if count else None
     return ranked, found, bool(found) if count else results.scored_length() > 0
-
-
-def _tied_after(top: list, want: int) -> int:
-    """How many articles past the first `want` sort the same as the last of them."""
-    if len(top) <= want or not want:
-        return 0
-    extra = 0
-    while want + extra < len(top) and top[want + extra][0] == top[want - 1][0]:
-        extra += 1
-    return extra
 
 
 def _ties_by_id(searcher, top: list) -> list:
@@ -110,8 +101,9 @@ def _ties_by_id(searcher, top: list) -> list:
 
 class DateOrder(sorting.FacetType):
     """Sort key: dated articles first, by date (newest or oldest first); then the more
-    relevant of equal dates (date_sorted puts those still equal in id order). The key carries the article's score, since
-    Whoosh reports a sorted search's key in place of its score."""
+    relevant of equal dates (date_sorted puts those still equal in id order). The key
+    carries the article's score, since Whoosh reports a sorted search's key in place of its
+    score."""
 
     def __init__(self, newest: bool, scored: bool) -> None:
         self.newest = newest
