@@ -2,6 +2,7 @@
 
     python bench/shards.py exact --work /tmp/shards-exact --markdown docs/performance.md
     python bench/shards.py scale --articles 100000 --work /tmp/shards-100k --markdown docs/performance.md
+    python bench/shards.py scale --articles 300000 --work /tmp/shards-300k --markdown docs/performance.md
     python bench/shards.py single --index /tmp/shards-exact/single --before 5dd2de7 --markdown docs/performance.md
 
 exact: Reuters-21578 indexed as one index (--jobs 2), and as 4 and 7 shards, built locally
